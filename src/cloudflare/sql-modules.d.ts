@@ -1,0 +1,5 @@
+/** migrations/*.sql are bundled as text by wrangler.toml's Text rule. */
+declare module "*.sql" {
+  const text: string;
+  export default text;
+}

@@ -1,0 +1,24 @@
+import { Authenticator } from "../core/auth.js";
+import { parseConfig } from "../core/config.js";
+import { createApp, type Runtime } from "../http/app.js";
+import { DurableObjectHub } from "./durable-object-hub.js";
+import type { Env } from "./env.js";
+
+export { TopicObject } from "./topic-object.js";
+
+// One runtime per isolate and environment: the JWKS cache lives in it.
+const runtimes = new WeakMap<Env, Runtime>();
+
+function runtimeOf(env: Env): Runtime {
+  let runtime = runtimes.get(env);
+  if (!runtime) {
+    const config = parseConfig(env);
+    runtime = { config, hub: new DurableObjectHub(env.TOPICS), auth: new Authenticator(config) };
+    runtimes.set(env, runtime);
+  }
+  return runtime;
+}
+
+const app = createApp<Env>(runtimeOf);
+
+export default { fetch: app.fetch } satisfies ExportedHandler<Env>;

@@ -1,0 +1,121 @@
+import {
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from "jose";
+import type { Config } from "./config.js";
+import { HeraldError } from "./errors.js";
+import { anyMatches } from "./topic.js";
+
+/**
+ * Turns a JWT into what its bearer may do. jose does all the cryptography;
+ * this file only chooses which keys and algorithms are acceptable.
+ */
+export interface Grants {
+  subscribe: string[];
+  publish: string[];
+  /** The token's `sub`: it may always subscribe to `user:<sub>`. */
+  subject?: string;
+  /** Epoch ms at which the token expires. */
+  expiresAt: number;
+}
+
+/** Algorithms accepted from a JWKS; symmetric keys only ever come from JWT_SECRET. */
+const ASYMMETRIC_ALGORITHMS = ["RS256", "ES256", "EdDSA", "Ed25519"];
+const REALM = 'Bearer realm="herald"';
+
+export function unauthorized(message: string): HeraldError {
+  return new HeraldError("unauthorized", message, { "www-authenticate": REALM });
+}
+
+function invalidToken(description: string): HeraldError {
+  return new HeraldError("invalid_token", description, {
+    "www-authenticate": `${REALM}, error="invalid_token", error_description="${description}"`,
+  });
+}
+
+function patterns(value: unknown, name: string): string[] {
+  if (value === undefined) return [];
+  if (Array.isArray(value) && value.every((p) => typeof p === "string")) return value;
+  throw invalidToken(`herald.${name} must be an array of topic patterns`);
+}
+
+function grantsOf(payload: JWTPayload): Grants {
+  const claim = payload["herald"];
+  if (claim !== undefined && (typeof claim !== "object" || claim === null || Array.isArray(claim))) {
+    throw invalidToken("the herald claim must be an object");
+  }
+  const herald = (claim ?? {}) as Record<string, unknown>;
+  return {
+    subscribe: patterns(herald["subscribe"], "subscribe"),
+    publish: patterns(herald["publish"], "publish"),
+    subject: typeof payload.sub === "string" ? payload.sub : undefined,
+    expiresAt: payload.exp! * 1000,
+  };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return "token expired";
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return "token algorithm not allowed";
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `token claim rejected: ${error.claim}`;
+  if (error instanceof joseErrors.JOSEError) return `invalid token (${error.code})`;
+  throw error;
+}
+
+export class Authenticator {
+  private readonly algorithms: string[];
+  private readonly getKey: JWTVerifyGetKey;
+
+  constructor(private readonly config: Config) {
+    const secret = config.jwtSecret === undefined ? undefined : new TextEncoder().encode(config.jwtSecret);
+    const jwks = config.jwksUrl === undefined ? undefined : createRemoteJWKSet(new URL(config.jwksUrl));
+    this.algorithms = [...(secret ? ["HS256"] : []), ...(jwks ? ASYMMETRIC_ALGORITHMS : [])];
+    // The algorithm allow-list has already refused anything this key
+    // source cannot serve, so an HS256 token never meets a public key.
+    this.getKey = (header, token) => (header.alg === "HS256" ? secret! : jwks!(header, token));
+  }
+
+  async verify(token: string): Promise<Grants> {
+    if (this.algorithms.length === 0) throw invalidToken("this hub has no JWT_SECRET or JWKS_URL configured");
+    try {
+      const { payload } = await jwtVerify(token, this.getKey, {
+        algorithms: this.algorithms,
+        issuer: this.config.jwtIssuer,
+        audience: this.config.jwtAudience,
+        clockTolerance: this.config.clockToleranceSeconds,
+        requiredClaims: ["exp"],
+      });
+      return grantsOf(payload);
+    } catch (error) {
+      if (error instanceof HeraldError) throw error;
+      throw invalidToken(describe(error));
+    }
+  }
+}
+
+function isOwnUserTopic(grants: Grants, topic: string): boolean {
+  return grants.subject !== undefined && topic === `user:${grants.subject}`;
+}
+
+/** Why a subscriber may read a topic, and until when (undefined: no end). */
+export function authorizeSubscribe(
+  grants: Grants | undefined,
+  topic: string,
+  config: Config,
+): { expiresAt?: number } {
+  if (grants && (anyMatches(grants.subscribe, topic) || isOwnUserTopic(grants, topic))) {
+    return { expiresAt: grants.expiresAt };
+  }
+  if (anyMatches(config.publicTopics, topic)) return {};
+  if (!grants) throw unauthorized(`topic ${topic} needs a token to subscribe`);
+  throw new HeraldError("forbidden", `this token may not subscribe to ${topic}`);
+}
+
+export function authorizePublish(grants: Grants | undefined, topic: string): void {
+  if (!grants) throw unauthorized("publishing needs an Authorization: Bearer token");
+  if (!anyMatches(grants.publish, topic)) {
+    throw new HeraldError("forbidden", `this token may not publish to ${topic}`);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Every setting Herald reads, its default and its parsing, in one place.
+ * Both entries pass their raw string environment (Worker vars and secrets,
+ * or Node's process.env) to `parseConfig`; README's configuration table
+ * documents the same names.
+ */
+export interface Config {
+  jwtSecret?: string;
+  jwksUrl?: string;
+  jwtIssuer?: string;
+  jwtAudience?: string;
+  clockToleranceSeconds: number;
+  publicTopics: string[];
+  tokenCookie: string;
+  historyLimit: number;
+  historyTtlSeconds: number;
+  heartbeatSeconds: number;
+  retryMs: number;
+  maxPayloadBytes: number;
+  maxSubscribersPerTopic: number;
+  /** A subscriber with more live bytes than this unread is disconnected. */
+  maxBufferedBytes: number;
+  corsOrigins: string[];
+}
+
+export type RawEnv = Record<string, unknown>;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+function text(env: RawEnv, name: string): string | undefined {
+  const value = env[name];
+  if (value === undefined || value === null) return undefined;
+  const trimmed = String(value).trim();
+  return trimmed === "" ? undefined : trimmed;
+}
+
+function integer(env: RawEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function list(env: RawEnv, name: string): string[] {
+  return (text(env, name) ?? "")
+    .split(/[\s,]+/)
+    .filter((item) => item !== "");
+}
+
+const MIN_SECRET_BYTES = 32;
+
+export function parseConfig(env: RawEnv): Config {
+  const jwksUrl = text(env, "JWKS_URL");
+  if (jwksUrl !== undefined && !URL.canParse(jwksUrl)) {
+    throw new ConfigError(`JWKS_URL is not a URL: "${jwksUrl}"`);
+  }
+  const jwtSecret = text(env, "JWT_SECRET");
+  if (jwtSecret !== undefined && new TextEncoder().encode(jwtSecret).length < MIN_SECRET_BYTES) {
+    throw new ConfigError(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes (HS256 keys shorter than the hash are guessable)`);
+  }
+  return {
+    jwtSecret,
+    jwksUrl,
+    jwtIssuer: text(env, "JWT_ISSUER"),
+    jwtAudience: text(env, "JWT_AUDIENCE"),
+    clockToleranceSeconds: integer(env, "JWT_CLOCK_TOLERANCE_SECONDS", 5, 0, 300),
+    publicTopics: list(env, "PUBLIC_TOPICS"),
+    tokenCookie: text(env, "TOKEN_COOKIE") ?? "herald_token",
+    historyLimit: integer(env, "HISTORY_LIMIT", 1000, 1, 1_000_000),
+    historyTtlSeconds: integer(env, "HISTORY_TTL_SECONDS", 86_400, 1, 31_536_000),
+    heartbeatSeconds: integer(env, "HEARTBEAT_SECONDS", 25, 1, 3600),
+    retryMs: integer(env, "RETRY_MS", 2000, 0, 3_600_000),
+    maxPayloadBytes: integer(env, "MAX_PAYLOAD_BYTES", 65_536, 1, 16_777_216),
+    maxSubscribersPerTopic: integer(env, "MAX_SUBSCRIBERS_PER_TOPIC", 10_000, 1, 10_000_000),
+    maxBufferedBytes: integer(env, "MAX_BUFFERED_BYTES", 262_144, 1024, 1_073_741_824),
+    corsOrigins: list(env, "CORS_ORIGINS"),
+  };
+}

@@ -1,0 +1,192 @@
+import { HeraldError } from "./errors.js";
+import type { Sql } from "./sql.js";
+
+/**
+ * One topic's short, durable log over synchronous SQL. Ids are
+ * `<epoch>-<seq>`: seq increases by one per event; the epoch is chosen when
+ * the topic is first stored, so ids are never reused for other events after
+ * the storage is wiped.
+ */
+export interface Retention {
+  limit: number;
+  ttlSeconds: number;
+}
+
+export interface StoredEvent {
+  seq: number;
+  event: string | null;
+  data: string;
+}
+
+export interface AppendInput {
+  event?: string;
+  data: string;
+  idempotencyKey?: string;
+}
+
+export type AppendResult =
+  | { duplicate: false; id: string; seq: number }
+  | { duplicate: true; id: string };
+
+export interface Gap {
+  topic: string;
+  requested: string;
+  reason: "trimmed" | "unknown";
+  oldestId: string | null;
+  lastId: string | null;
+}
+
+/** What a subscriber resuming from a Last-Event-ID gets before live events. */
+export interface Resume {
+  gap?: Gap;
+  events: StoredEvent[];
+}
+
+export interface LogStats {
+  lastId: string | null;
+  retained: number;
+  oldestId: string | null;
+}
+
+interface TopicState {
+  epoch: string;
+  lastSeq: number;
+}
+
+function newEpoch(now: number): string {
+  const random = crypto.getRandomValues(new Uint32Array(1))[0]!;
+  return now.toString(36) + random.toString(36).padStart(7, "0");
+}
+
+export class EventLog {
+  private cached?: TopicState;
+
+  constructor(
+    private readonly sql: Sql,
+    readonly topic: string,
+    private readonly retention: Retention,
+  ) {}
+
+  idOf(seq: number): string {
+    return `${this.state().epoch}-${seq}`;
+  }
+
+  append(input: AppendInput, now: number): AppendResult {
+    const state = this.state();
+    const result = this.sql.transaction((): AppendResult => {
+      this.trimExpired(now);
+      const duplicate = input.idempotencyKey === undefined ? undefined : this.findKey(input);
+      if (duplicate) return duplicate;
+      const seq = state.lastSeq + 1;
+      this.sql.query(
+        "INSERT INTO herald_events (topic, seq, event, data, created_at, idem_key) VALUES (?, ?, ?, ?, ?, ?)",
+        this.topic, seq, input.event ?? null, input.data, now, input.idempotencyKey ?? null,
+      );
+      this.sql.query("UPDATE herald_topics SET last_seq = ? WHERE topic = ?", seq, this.topic);
+      this.sql.query("DELETE FROM herald_events WHERE topic = ? AND seq <= ?", this.topic, seq - this.retention.limit);
+      return { duplicate: false, id: this.idOf(seq), seq };
+    });
+    // Only after the commit, so a rolled-back append leaves no trace.
+    if (!result.duplicate) state.lastSeq = result.seq;
+    return result;
+  }
+
+  resume(lastEventId: string | undefined, now: number): Resume {
+    if (lastEventId === undefined) return { events: [] };
+    this.trimExpired(now);
+    const { lastSeq } = this.state();
+    const seq = this.seqOf(lastEventId);
+    if (seq === lastSeq) return { events: [] };
+    const oldest = this.oldestSeq();
+    if (seq !== undefined && seq < lastSeq && oldest !== null && oldest <= seq + 1) {
+      return { events: this.after(seq) };
+    }
+    const reason = seq !== undefined && seq < lastSeq ? "trimmed" : "unknown";
+    return { gap: this.gap(lastEventId, reason, oldest), events: this.after(0) };
+  }
+
+  stats(now: number): LogStats {
+    this.trimExpired(now);
+    const [row] = this.sql.query<{ retained: number; oldest: number | null }>(
+      "SELECT count(*) AS retained, min(seq) AS oldest FROM herald_events WHERE topic = ?",
+      this.topic,
+    );
+    const { lastSeq } = this.state();
+    return {
+      lastId: lastSeq > 0 ? this.idOf(lastSeq) : null,
+      retained: row?.retained ?? 0,
+      oldestId: row?.oldest == null ? null : this.idOf(row.oldest),
+    };
+  }
+
+  /** The seq an id of this topic's current epoch names, else undefined. */
+  private seqOf(id: string): number | undefined {
+    const dash = id.lastIndexOf("-");
+    if (dash < 0 || id.slice(0, dash) !== this.state().epoch) return undefined;
+    const digits = id.slice(dash + 1);
+    return /^[1-9]\d{0,15}$/.test(digits) ? Number(digits) : undefined;
+  }
+
+  private gap(requested: string, reason: Gap["reason"], oldest: number | null): Gap {
+    const { lastSeq } = this.state();
+    return {
+      topic: this.topic,
+      requested,
+      reason,
+      oldestId: oldest === null ? null : this.idOf(oldest),
+      lastId: lastSeq > 0 ? this.idOf(lastSeq) : null,
+    };
+  }
+
+  private after(seq: number): StoredEvent[] {
+    return this.sql.query<{ seq: number; event: string | null; data: string }>(
+      "SELECT seq, event, data FROM herald_events WHERE topic = ? AND seq > ? ORDER BY seq",
+      this.topic,
+      seq,
+    );
+  }
+
+  private oldestSeq(): number | null {
+    const [row] = this.sql.query<{ seq: number }>(
+      "SELECT seq FROM herald_events WHERE topic = ? ORDER BY seq LIMIT 1",
+      this.topic,
+    );
+    return row?.seq ?? null;
+  }
+
+  private trimExpired(now: number): void {
+    const cutoff = now - this.retention.ttlSeconds * 1000;
+    this.sql.query("DELETE FROM herald_events WHERE topic = ? AND created_at < ?", this.topic, cutoff);
+  }
+
+  private findKey(input: AppendInput): AppendResult | undefined {
+    const [row] = this.sql.query<{ seq: number; event: string | null; data: string }>(
+      "SELECT seq, event, data FROM herald_events WHERE topic = ? AND idem_key = ?",
+      this.topic,
+      input.idempotencyKey!,
+    );
+    if (!row) return undefined;
+    if (row.event !== (input.event ?? null) || row.data !== input.data) {
+      throw new HeraldError(
+        "idempotency_key_reused",
+        "this Idempotency-Key was already used on this topic for a different event",
+      );
+    }
+    return { duplicate: true, id: this.idOf(row.seq) };
+  }
+
+  private state(): TopicState {
+    if (this.cached) return this.cached;
+    const [row] = this.sql.query<{ epoch: string; last_seq: number }>(
+      "SELECT epoch, last_seq FROM herald_topics WHERE topic = ?",
+      this.topic,
+    );
+    if (row) {
+      this.cached = { epoch: row.epoch, lastSeq: row.last_seq };
+    } else {
+      this.cached = { epoch: newEpoch(Date.now()), lastSeq: 0 };
+      this.sql.query("INSERT INTO herald_topics (topic, epoch, last_seq) VALUES (?, ?, 0)", this.topic, this.cached.epoch);
+    }
+    return this.cached;
+  }
+}

@@ -1,0 +1,47 @@
+import type { CloseReason, Subscriber } from "./subscriber.js";
+
+/**
+ * The open streams of one topic. A broadcast hands the same bytes to every
+ * subscriber without waiting on any: a subscriber whose queue is over its
+ * bound drops itself, so one stalled reader never holds up the topic.
+ */
+export class Fanout {
+  private readonly subscribers = new Set<Subscriber>();
+  /** Subscribers dropped for not reading fast enough, since start. */
+  dropped = 0;
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  add(subscriber: Subscriber): void {
+    if (subscriber.isOpen) this.subscribers.add(subscriber);
+  }
+
+  /** Called by a subscriber as it closes, whatever the reason. */
+  remove(subscriber: Subscriber, reason: CloseReason): void {
+    if (this.subscribers.delete(subscriber) && reason === "slow") this.dropped++;
+  }
+
+  /** Returns how many streams the bytes were written to. */
+  broadcast(bytes: Uint8Array): number {
+    let delivered = 0;
+    for (const subscriber of this.subscribers) {
+      if (subscriber.send(bytes)) delivered++;
+    }
+    return delivered;
+  }
+
+  /** Ends the streams whose token expired, each with its own notice. */
+  expire(now: number, notice: Uint8Array): void {
+    for (const subscriber of this.subscribers) {
+      if (subscriber.expiresAt !== undefined && subscriber.expiresAt <= now) {
+        subscriber.end("expired", notice);
+      }
+    }
+  }
+
+  endAll(reason: CloseReason): void {
+    for (const subscriber of this.subscribers) subscriber.end(reason);
+  }
+}

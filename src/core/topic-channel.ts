@@ -1,0 +1,104 @@
+import type { Config } from "./config.js";
+import { HeraldError } from "./errors.js";
+import { EventLog, type AppendInput, type Resume } from "./event-log.js";
+import { Fanout } from "./fanout.js";
+import { encodeFrame, encodeRetry, PING } from "./sse.js";
+import type { Sql } from "./sql.js";
+import { Subscriber } from "./subscriber.js";
+
+/**
+ * One topic: its durable log and its open streams. Every method is
+ * synchronous, so on either runtime a publish can never interleave with a
+ * subscriber's replay: the replay is queued and the subscriber joins the
+ * fan-out in one step, and it gets every later event exactly once.
+ */
+export type PublishInput = AppendInput;
+
+export interface PublishResult {
+  id: string;
+  topic: string;
+  /** Streams the event was written to; absent for a repeated Idempotency-Key. */
+  delivered?: number;
+  duplicate: boolean;
+}
+
+export interface SubscribeOptions {
+  lastEventId?: string;
+  /** Epoch ms at which the subscriber's token expires. */
+  expiresAt?: number;
+}
+
+export interface TopicStats {
+  topic: string;
+  subscribers: number;
+  lastId: string | null;
+  retained: number;
+  oldestId: string | null;
+}
+
+export class TopicChannel {
+  private readonly log: EventLog;
+  private readonly fanout = new Fanout();
+  private lastPing = 0;
+
+  constructor(
+    readonly topic: string,
+    sql: Sql,
+    private readonly config: Config,
+  ) {
+    this.log = new EventLog(sql, topic, { limit: config.historyLimit, ttlSeconds: config.historyTtlSeconds });
+  }
+
+  get subscribers(): number {
+    return this.fanout.size;
+  }
+
+  get dropped(): number {
+    return this.fanout.dropped;
+  }
+
+  publish(input: PublishInput, now: number): PublishResult {
+    const appended = this.log.append(input, now);
+    if (appended.duplicate) return { id: appended.id, topic: this.topic, duplicate: true };
+    const frame = encodeFrame({ id: appended.id, event: input.event, data: input.data });
+    return { id: appended.id, topic: this.topic, delivered: this.fanout.broadcast(frame), duplicate: false };
+  }
+
+  subscribe(options: SubscribeOptions, now: number): ReadableStream<Uint8Array> {
+    if (this.fanout.size >= this.config.maxSubscribersPerTopic) {
+      throw new HeraldError("topic_full", `topic ${this.topic} has reached MAX_SUBSCRIBERS_PER_TOPIC`);
+    }
+    const subscriber = new Subscriber({
+      initial: [encodeRetry(this.config.retryMs), ...this.replayFrames(this.log.resume(options.lastEventId, now))],
+      maxBufferedBytes: this.config.maxBufferedBytes,
+      expiresAt: options.expiresAt,
+      onClose: (closed, reason) => this.fanout.remove(closed, reason),
+    });
+    this.fanout.add(subscriber);
+    return subscriber.stream;
+  }
+
+  stats(now: number): TopicStats {
+    return { topic: this.topic, subscribers: this.fanout.size, ...this.log.stats(now) };
+  }
+
+  /** Heartbeats and token expiry; the runtime calls it about once a second. */
+  tick(now: number): void {
+    this.fanout.expire(now, encodeFrame({ event: "herald.expired", data: JSON.stringify({ topic: this.topic }) }));
+    if (now - this.lastPing >= this.config.heartbeatSeconds * 1000) {
+      this.lastPing = now;
+      this.fanout.broadcast(PING);
+    }
+  }
+
+  /** Ends every stream cleanly; clients reconnect and replay. */
+  close(): void {
+    this.fanout.endAll("shutdown");
+  }
+
+  private replayFrames({ gap, events }: Resume): Uint8Array[] {
+    const frames = events.map((e) => encodeFrame({ id: this.log.idOf(e.seq), event: e.event ?? undefined, data: e.data }));
+    if (gap) frames.unshift(encodeFrame({ event: "herald.gap", data: JSON.stringify(gap) }));
+    return frames;
+  }
+}

@@ -1,0 +1,123 @@
+import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+import { Authenticator, authorizePublish, authorizeSubscribe } from "../core/auth.js";
+import type { Config } from "../core/config.js";
+import { errorResponse, HeraldError } from "../core/errors.js";
+import type { Hub } from "../core/hub.js";
+import { assertIdempotencyKey, parsePublishBody } from "../core/publish-body.js";
+import { assertTopicName } from "../core/topic.js";
+import { readBody } from "./read-body.js";
+import { publisherToken, subscriberToken } from "./token.js";
+import { VERSION } from "../version.js";
+
+/** What an entry hands the app: its configuration, its hub, its verifier. */
+export interface Runtime {
+  config: Config;
+  hub: Hub;
+  auth: Authenticator;
+}
+
+type Env = { Variables: { runtime: Runtime }; Bindings: object };
+
+/** Long ids are refused rather than echoed back in a gap notice. */
+const MAX_LAST_EVENT_ID = 256;
+
+function methodNotAllowed(allow: string): HeraldError {
+  return new HeraldError("method_not_allowed", `use ${allow}`, { allow });
+}
+
+function lastEventIdOf(c: Context): string | undefined {
+  const id = c.req.header("last-event-id") || c.req.query("lastEventId") || undefined;
+  if (id !== undefined && id.length > MAX_LAST_EVENT_ID) {
+    throw new HeraldError("bad_request", `Last-Event-ID is longer than ${MAX_LAST_EVENT_ID} characters`);
+  }
+  return id;
+}
+
+async function subscribe(c: Context<Env>, topic: string): Promise<Response> {
+  // Hono answers HEAD by running GET and dropping the body, which would
+  // leave a stream open that nobody reads.
+  if (c.req.raw.method === "HEAD") throw methodNotAllowed("GET, POST");
+  const { config, hub, auth } = c.var.runtime;
+  const token = subscriberToken(c, config.tokenCookie);
+  const grants = token === undefined ? undefined : await auth.verify(token);
+  const { expiresAt } = authorizeSubscribe(grants, topic, config);
+  return hub.subscribe(topic, { lastEventId: lastEventIdOf(c), expiresAt });
+}
+
+async function publish(c: Context<Env>, topic: string): Promise<Response> {
+  const { config, hub, auth } = c.var.runtime;
+  const token = publisherToken(c);
+  authorizePublish(token === undefined ? undefined : await auth.verify(token), topic);
+  const key = c.req.header("idempotency-key");
+  const idempotencyKey = key === undefined ? undefined : assertIdempotencyKey(key);
+  const mediaType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const body = await readBody(c.req.raw, config.maxPayloadBytes);
+  const input = parsePublishBody(mediaType, body, c.req.query("event"));
+  const result = await hub.publish(topic, { ...input, idempotencyKey });
+  if (result.duplicate) return c.json({ id: result.id, topic, duplicate: true }, 200);
+  return c.json({ id: result.id, topic, delivered: result.delivered }, 201);
+}
+
+async function stats(c: Context<Env>, topic: string): Promise<Response> {
+  const { hub, auth } = c.var.runtime;
+  const token = publisherToken(c);
+  authorizePublish(token === undefined ? undefined : await auth.verify(token), topic);
+  return c.json(await hub.stats(topic));
+}
+
+function corsFor(config: Config): MiddlewareHandler | undefined {
+  if (config.corsOrigins.length === 0) return undefined;
+  const any = config.corsOrigins.includes("*");
+  return cors({
+    origin: any ? "*" : config.corsOrigins,
+    // Cookies and credentials only ever go to origins named explicitly.
+    credentials: !any,
+    allowMethods: ["GET", "POST"],
+    allowHeaders: ["Authorization", "Content-Type", "Last-Event-ID", "Idempotency-Key"],
+    maxAge: 600,
+  });
+}
+
+/**
+ * The whole HTTP surface of Herald, for every runtime. `runtimeOf` maps
+ * an entry's environment to its runtime; it is called on every request,
+ * so entries cache what it builds.
+ */
+export function createApp<Bindings extends object>(runtimeOf: (env: Bindings) => Runtime): Hono<{ Bindings: Bindings }> {
+  const app = new Hono<Env>();
+  const corsCache = new WeakMap<Runtime, MiddlewareHandler | undefined>();
+
+  app.use(async (c, next) => {
+    const runtime = runtimeOf(c.env as Bindings);
+    c.set("runtime", runtime);
+    if (!corsCache.has(runtime)) corsCache.set(runtime, corsFor(runtime.config));
+    const corsMiddleware = corsCache.get(runtime);
+    return corsMiddleware ? corsMiddleware(c, next) : next();
+  });
+
+  app.get("/health", (c) => c.json({ status: "ok", version: VERSION }));
+
+  app.all("/topics/:topic/stats", (c) => {
+    const topic = assertTopicName(c.req.param("topic"));
+    if (c.req.method !== "GET") throw methodNotAllowed("GET");
+    return stats(c, topic);
+  });
+
+  app.all("/topics/:topic", (c) => {
+    const topic = assertTopicName(c.req.param("topic"));
+    if (c.req.method === "GET") return subscribe(c, topic);
+    if (c.req.method === "POST") return publish(c, topic);
+    throw methodNotAllowed("GET, POST");
+  });
+
+  app.notFound((c) => errorResponse(new HeraldError("not_found", `no route for ${c.req.method} ${c.req.path}`)));
+
+  app.onError((error) => {
+    if (error instanceof HeraldError) return errorResponse(error);
+    console.error("herald: unexpected error", error);
+    return errorResponse(new HeraldError("internal", "internal error"));
+  });
+
+  return app as unknown as Hono<{ Bindings: Bindings }>;
+}

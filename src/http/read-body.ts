@@ -1,0 +1,36 @@
+import { HeraldError } from "../core/errors.js";
+
+function tooLarge(limit: number): HeraldError {
+  return new HeraldError("payload_too_large", `body is larger than MAX_PAYLOAD_BYTES (${limit} bytes)`);
+}
+
+/**
+ * Reads at most `limit` bytes of a body. A body that declares or turns out
+ * to be larger is refused without reading the rest, with or without a
+ * content-length.
+ */
+export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
+  if (request.body === null) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}

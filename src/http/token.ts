@@ -1,0 +1,28 @@
+import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
+import { unauthorized } from "../core/auth.js";
+
+/**
+ * Where tokens are taken from. Subscribers may use the header, `?token=`
+ * (EventSource cannot set headers) or a cookie; publishers only the
+ * header, so a leaked URL or a cross-site request can never publish.
+ */
+function bearer(c: Context): string | undefined {
+  const header = c.req.header("authorization");
+  if (header === undefined) return undefined;
+  const match = /^Bearer +(\S+)\s*$/i.exec(header);
+  if (!match) throw unauthorized("Authorization header must be: Bearer <token>");
+  return match[1];
+}
+
+export function publisherToken(c: Context): string | undefined {
+  return bearer(c);
+}
+
+export function subscriberToken(c: Context, cookieName: string): string | undefined {
+  return bearer(c) ?? nonEmpty(c.req.query("token")) ?? nonEmpty(getCookie(c, cookieName));
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}

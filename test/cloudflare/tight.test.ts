@@ -1,0 +1,5 @@
+import { limitsContract } from "../contract/limits.contract.js";
+import { workerTarget } from "./target.js";
+
+const target = workerTarget();
+limitsContract(() => target);

@@ -1,0 +1,43 @@
+import { fileURLToPath } from "node:url";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { makeTestKeys } from "../contract/keys.js";
+import { JWKS_PATH, PROFILES, type ProfileName } from "../contract/profiles.js";
+
+/**
+ * The Worker and its Durable Objects run in workerd, one Vitest project per
+ * profile of the behavioural suite. The key set JWKS_URL names is served
+ * by miniflare's outbound handler, as an identity provider would.
+ */
+const keys = await makeTestKeys();
+const JWKS_URL = `https://idp.test${JWKS_PATH}`;
+
+function workersProject(profile: ProfileName) {
+  return defineConfig({
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: fileURLToPath(new URL("../../wrangler.toml", import.meta.url)) },
+        miniflare: {
+          bindings: {
+            ...PROFILES[profile],
+            JWKS_URL,
+            HERALD_TEST_PROFILE: profile,
+            HERALD_TEST_PRIVATE_JWKS: JSON.stringify(keys.privateJwks),
+          },
+          outboundService: (request: Request) =>
+            new URL(request.url).href === JWKS_URL
+              ? Response.json(keys.jwks)
+              : new Response("no network in tests", { status: 502 }),
+        },
+      }),
+    ],
+    test: {
+      name: `workers-${profile}`,
+      include: [`test/cloudflare/${profile}.test.ts`],
+      testTimeout: 30_000,
+    },
+  });
+}
+
+export const standard = workersProject("standard");
+export const tight = workersProject("tight");

@@ -1,0 +1,143 @@
+import { describe, expect, it } from "vitest";
+import {
+  eventually,
+  mint,
+  publish,
+  publishOk,
+  sleep,
+  statsOf,
+  subscribe,
+  subscribeRaw,
+  tokenFor,
+  uniqueTopic,
+  type TargetSource,
+} from "./harness.js";
+
+/**
+ * Limits of the `tight` profile: HISTORY_LIMIT=5, HISTORY_TTL_SECONDS=2,
+ * MAX_SUBSCRIBERS_PER_TOPIC=2, MAX_PAYLOAD_BYTES=1024,
+ * MAX_BUFFERED_BYTES=4096, and a required issuer and audience.
+ */
+export function limitsContract(targetOf: TargetSource): void {
+  describe("limits", () => {
+    it("accepts a body of exactly MAX_PAYLOAD_BYTES and refuses one byte more with 413", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      expect((await publish(target, topic, "x".repeat(1024))).status).toBe(201);
+      const over = await publish(target, topic, "x".repeat(1025));
+      expect(over.status).toBe(413);
+      expect(await over.json()).toMatchObject({ error: "payload_too_large" });
+      expect((await statsOf(target, topic)).retained).toBe(1);
+    });
+
+    it("refuses an oversized body that has no content-length, without reading it all", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      const token = await tokenFor(target, { publish: ["*"] });
+      let pulled = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          pulled++;
+          if (pulled > 1000) controller.close();
+          else controller.enqueue(new Uint8Array(512).fill(120));
+        },
+      });
+      const response = await target.fetch(`/topics/${topic}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "text/plain" },
+        body,
+        duplex: "half",
+      } as RequestInit);
+      expect(response.status).toBe(413);
+      expect(await response.json()).toMatchObject({ error: "payload_too_large" });
+      expect(pulled).toBeLessThan(1000);
+      expect((await statsOf(target, topic)).retained).toBe(0);
+    });
+
+    it("keeps at most HISTORY_LIMIT events and tells a client who missed trimmed ones with herald.gap", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      const ids = [];
+      for (let i = 1; i <= 8; i++) ids.push((await publishOk(target, topic, { data: i })).id);
+      expect(await statsOf(target, topic)).toMatchObject({ retained: 5, oldestId: ids[3], lastId: ids[7] });
+
+      const stream = await subscribe(target, topic, { lastEventId: ids[1] });
+      const [gap, ...events] = await stream.take(6);
+      expect(gap!.event).toBe("herald.gap");
+      expect(JSON.parse(gap!.data)).toEqual({ topic, requested: ids[1], reason: "trimmed", oldestId: ids[3], lastId: ids[7] });
+      expect(events.map((e) => e.data)).toEqual(["4", "5", "6", "7", "8"]);
+
+      const exact = await subscribe(target, topic, { lastEventId: ids[2] });
+      expect((await exact.take(5)).map((e) => e.data)).toEqual(["4", "5", "6", "7", "8"]);
+    });
+
+    it("forgets events older than HISTORY_TTL_SECONDS", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      const old = await publishOk(target, topic, { data: "old" });
+      const older = await publishOk(target, topic, { data: "older" });
+      await sleep(2300);
+      const fresh = await publishOk(target, topic, { data: "fresh" });
+      expect(await statsOf(target, topic)).toMatchObject({ retained: 1, oldestId: fresh.id });
+      const stream = await subscribe(target, topic, { lastEventId: old.id });
+      const [gap, event] = await stream.take(2);
+      expect(JSON.parse(gap!.data)).toMatchObject({ reason: "trimmed", requested: old.id });
+      expect(event!.data).toBe("fresh");
+      expect(older.id).not.toBe(fresh.id);
+    });
+
+    it("answers 503 past MAX_SUBSCRIBERS_PER_TOPIC, and the count drops when clients leave", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      const a = await subscribe(target, topic);
+      const b = await subscribe(target, topic);
+      const refused = await subscribeRaw(target, topic);
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toMatchObject({ error: "topic_full" });
+      expect((await statsOf(target, topic)).subscribers).toBe(2);
+      await a.close();
+      await b.close();
+      await eventually(async () => (await statsOf(target, topic)).subscribers === 0, 8000, "subscribers to drop to 0");
+      const again = await subscribe(target, topic);
+      await publishOk(target, topic, { data: "room again" });
+      expect((await again.next()).data).toBe("room again");
+    });
+
+    it("disconnects a subscriber that does not read, and it resumes from the log", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      const stalled = await subscribeRaw(target, topic);
+      expect(stalled.status).toBe(200);
+      const payload = "y".repeat(1000);
+      let lastId = "";
+      await eventually(
+        async () => {
+          lastId = (await publishOk(target, topic, { data: payload })).id;
+          return (await statsOf(target, topic)).subscribers === 0;
+        },
+        15_000,
+        "the stalled subscriber to be dropped",
+      );
+      await stalled.body?.cancel();
+      const resumed = await subscribe(target, topic, { lastEventId: lastId });
+      await publishOk(target, topic, { data: "after" });
+      expect((await resumed.next()).data).toBe("after");
+    });
+
+    it("requires JWT_ISSUER and JWT_AUDIENCE when they are set", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      const herald = { subscribe: ["*"] };
+      for (const token of [
+        await mint({ herald }),
+        await mint({ herald }, { issuer: "https://other.test", audience: "herald-test" }),
+        await mint({ herald }, { issuer: "https://issuer.test", audience: "other" }),
+      ]) {
+        const response = await subscribeRaw(target, topic, { token });
+        expect(response.status).toBe(401);
+        expect(await response.json()).toMatchObject({ error: "invalid_token" });
+      }
+      expect((await subscribeRaw(target, topic, { token: await tokenFor(target, herald) })).status).toBe(200);
+    });
+  });
+}

@@ -1,0 +1,34 @@
+/**
+ * The hub configurations the behavioural suite runs under, as the raw
+ * string environment both entries read. `standard` is close to the
+ * defaults; `tight` has small limits so retention and refusals are quick
+ * to reach. JWKS_URL is filled in by each runner (it serves the key set).
+ */
+export const TEST_SECRET = "test-secret-that-is-at-least-32-bytes-long";
+
+export const PROFILES = {
+  standard: {
+    JWT_SECRET: TEST_SECRET,
+    PUBLIC_TOPICS: "public:*,news",
+    HEARTBEAT_SECONDS: "1",
+    CORS_ORIGINS: "https://app.example",
+    JWT_ISSUER: "",
+    JWT_AUDIENCE: "",
+  },
+  tight: {
+    JWT_SECRET: TEST_SECRET,
+    HISTORY_LIMIT: "5",
+    HISTORY_TTL_SECONDS: "2",
+    MAX_SUBSCRIBERS_PER_TOPIC: "2",
+    MAX_PAYLOAD_BYTES: "1024",
+    MAX_BUFFERED_BYTES: "4096",
+    HEARTBEAT_SECONDS: "25",
+    JWT_ISSUER: "https://issuer.test",
+    JWT_AUDIENCE: "herald-test",
+  },
+} as const;
+
+export type ProfileName = keyof typeof PROFILES;
+
+/** Where runners serve the test key set; a runner may rewrite the host. */
+export const JWKS_PATH = "/.well-known/jwks.json";

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { publishOk, subscribe, uniqueTopic, type TargetSource } from "./harness.js";
+
+/** Last-Event-ID replay: exact, gap-free, duplicate-free, and honest about gaps. */
+export function replayContract(targetOf: TargetSource): void {
+  describe("replay", () => {
+    it("replays exactly the missed events after Last-Event-ID, then live ones", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      const first = await subscribe(target, topic);
+      for (let i = 1; i <= 3; i++) await publishOk(target, topic, { data: i });
+      const seen = await first.take(3);
+      await first.close();
+      for (let i = 4; i <= 6; i++) await publishOk(target, topic, { data: i });
+
+      const again = await subscribe(target, topic, { lastEventId: seen[2]!.id });
+      expect((await again.take(3)).map((e) => e.data)).toEqual(["4", "5", "6"]);
+      await publishOk(target, topic, { data: 7 });
+      expect((await again.next()).data).toBe("7");
+      await again.expectQuiet();
+    });
+
+    it("takes the id from ?lastEventId= for clients that cannot set headers", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      const ids = [];
+      for (let i = 1; i <= 4; i++) ids.push((await publishOk(target, topic, { data: i })).id);
+      const stream = await subscribe(target, topic, { query: { lastEventId: ids[1]! } });
+      expect((await stream.take(2)).map((e) => e.data)).toEqual(["3", "4"]);
+      expect(stream.events.some((e) => e.event === "herald.gap")).toBe(false);
+    });
+
+    it("sends nothing old when the id is the latest, and no gap", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      await publishOk(target, topic, { data: 1 });
+      const { id } = await publishOk(target, topic, { data: 2 });
+      const stream = await subscribe(target, topic, { lastEventId: id });
+      await stream.expectQuiet();
+      expect(stream.events).toEqual([]);
+    });
+
+    it("sends a herald.gap then the whole retained log for an unknown id", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      const a = await publishOk(target, topic, { data: "a" });
+      const b = await publishOk(target, topic, { data: "b" });
+      for (const unknown of ["nonsense", "0-1", `${a.id}0`, "zz-1"]) {
+        const stream = await subscribe(target, topic, { lastEventId: unknown });
+        const [gap, ...events] = await stream.take(3);
+        expect(gap!.event).toBe("herald.gap");
+        expect(gap!.id).toBeUndefined();
+        expect(JSON.parse(gap!.data)).toEqual({ topic, requested: unknown, reason: "unknown", oldestId: a.id, lastId: b.id });
+        expect(events.map((e) => [e.id, e.data])).toEqual([[a.id, "a"], [b.id, "b"]]);
+        await stream.close();
+      }
+    });
+
+    it("loses and repeats nothing when publishes race with the reconnect", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      const first = await subscribe(target, topic);
+      await publishOk(target, topic, { data: 0 });
+      const [last] = await first.take(1);
+      await first.close();
+      let n = 1;
+      const publisher = (async () => {
+        for (; n <= 40; n++) await publishOk(target, topic, { data: n });
+      })();
+      const again = await subscribe(target, topic, { lastEventId: last!.id });
+      await publisher;
+      const events = await again.take(40);
+      expect(events.map((e) => Number(e.data))).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      await again.expectQuiet();
+    });
+
+    it("replays an acknowledged event from storage after the topic restarts", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      const first = await publishOk(target, topic, { data: "before" });
+      const second = await publishOk(target, topic, { data: "durable" });
+      await target.restartTopic?.(topic);
+      const stream = await subscribe(target, topic, { lastEventId: first.id });
+      const [event] = await stream.take(1);
+      expect([event!.id, event!.data]).toEqual([second.id, "durable"]);
+      const third = await publishOk(target, topic, { data: "after" });
+      const [live] = await stream.take(1);
+      expect(live!.id).toBe(third.id);
+      expect(third.id).not.toBe(second.id);
+    });
+  });
+}
