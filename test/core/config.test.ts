@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "../../src/core/config.js";
+
+describe("config", () => {
+  it("has the documented defaults", () => {
+    expect(parseConfig({})).toEqual({
+      jwtSecret: undefined,
+      jwksUrl: undefined,
+      jwtIssuer: undefined,
+      jwtAudience: undefined,
+      clockToleranceSeconds: 5,
+      publicTopics: [],
+      tokenCookie: "herald_token",
+      historyLimit: 1000,
+      historyTtlSeconds: 86400,
+      heartbeatSeconds: 25,
+      retryMs: 2000,
+      maxPayloadBytes: 65536,
+      maxSubscribersPerTopic: 10000,
+      maxBufferedBytes: 262144,
+      corsOrigins: [],
+    });
+  });
+
+  it("parses lists and numbers", () => {
+    const config = parseConfig({ PUBLIC_TOPICS: "news, status:*", HISTORY_LIMIT: "10", CORS_ORIGINS: "https://a.example https://b.example" });
+    expect(config.publicTopics).toEqual(["news", "status:*"]);
+    expect(config.historyLimit).toBe(10);
+    expect(config.corsOrigins).toEqual(["https://a.example", "https://b.example"]);
+  });
+
+  it("refuses nonsense with a message naming the setting", () => {
+    expect(() => parseConfig({ HISTORY_LIMIT: "lots" })).toThrow(ConfigError);
+    expect(() => parseConfig({ HISTORY_LIMIT: "0" })).toThrow(/HISTORY_LIMIT/);
+    expect(() => parseConfig({ JWT_SECRET: "short" })).toThrow(/JWT_SECRET/);
+    expect(() => parseConfig({ JWKS_URL: "not a url" })).toThrow(/JWKS_URL/);
+  });
+});
