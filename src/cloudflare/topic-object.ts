@@ -5,7 +5,7 @@ import { applyMigrations, type Sql } from "../core/sql.js";
 import { SSE_HEADERS } from "../core/sse.js";
 import { TopicChannel, type PublishInput, type PublishResult, type TopicStats } from "../core/topic-channel.js";
 import type { Env } from "./env.js";
-import { MIGRATIONS } from "./migrations.js";
+import { MIGRATIONS } from "../migrations.js";
 import { capture, type RpcResult } from "./rpc.js";
 import { durableObjectSql } from "./sql.js";
 

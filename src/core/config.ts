@@ -81,3 +81,20 @@ export function parseConfig(env: RawEnv): Config {
     corsOrigins: list(env, "CORS_ORIGINS"),
   };
 }
+
+/** Settings only the Node entry reads: where it listens and stores, and its process-wide cap. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  database: string;
+  maxConnections: number;
+}
+
+export function parseServerConfig(env: RawEnv): ServerConfig {
+  return {
+    host: text(env, "HOST") ?? "127.0.0.1",
+    port: integer(env, "PORT", 8080, 0, 65_535),
+    database: text(env, "HERALD_DB") ?? "./data/herald.db",
+    maxConnections: integer(env, "MAX_CONNECTIONS", 10_000, 1, 10_000_000),
+  };
+}

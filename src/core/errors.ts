@@ -18,6 +18,7 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   topic_full: 503,
+  server_full: 503,
   internal: 500,
 } as const;
 

@@ -7,8 +7,6 @@ import type { CloseReason, Subscriber } from "./subscriber.js";
  */
 export class Fanout {
   private readonly subscribers = new Set<Subscriber>();
-  /** Subscribers dropped for not reading fast enough, since start. */
-  dropped = 0;
 
   get size(): number {
     return this.subscribers.size;
@@ -19,8 +17,8 @@ export class Fanout {
   }
 
   /** Called by a subscriber as it closes, whatever the reason. */
-  remove(subscriber: Subscriber, reason: CloseReason): void {
-    if (this.subscribers.delete(subscriber) && reason === "slow") this.dropped++;
+  remove(subscriber: Subscriber): void {
+    this.subscribers.delete(subscriber);
   }
 
   /** Returns how many streams the bytes were written to. */

@@ -16,6 +16,14 @@ export interface SubscriberOptions {
   onClose: (subscriber: Subscriber, reason: CloseReason) => void;
 }
 
+/** What the runtime logs when it sees the stream fail: one plain line, no stack. */
+function droppedError(): Error {
+  const error = new Error("herald: dropped a subscriber that stopped reading; it replays on reconnect");
+  error.name = "SlowSubscriber";
+  error.stack = `${error.name}: ${error.message}`;
+  return error;
+}
+
 export class Subscriber {
   readonly stream: ReadableStream<Uint8Array>;
   readonly expiresAt: number | undefined;
@@ -73,7 +81,7 @@ export class Subscriber {
   }
 
   private drop(reason: CloseReason): void {
-    this.controller.error(new Error(`subscriber dropped: ${reason}`));
+    this.controller.error(droppedError());
     this.finish(reason);
   }
 

@@ -1,4 +1,5 @@
 import type { Config } from "./config.js";
+import { Counters } from "./counters.js";
 import { HeraldError } from "./errors.js";
 import { EventLog, type AppendInput, type Resume } from "./event-log.js";
 import { Fanout } from "./fanout.js";
@@ -45,6 +46,7 @@ export class TopicChannel {
     readonly topic: string,
     sql: Sql,
     private readonly config: Config,
+    private readonly counters = new Counters(),
   ) {
     this.log = new EventLog(sql, topic, { limit: config.historyLimit, ttlSeconds: config.historyTtlSeconds });
   }
@@ -53,28 +55,34 @@ export class TopicChannel {
     return this.fanout.size;
   }
 
-  get dropped(): number {
-    return this.fanout.dropped;
-  }
-
   publish(input: PublishInput, now: number): PublishResult {
     const appended = this.log.append(input, now);
     if (appended.duplicate) return { id: appended.id, topic: this.topic, duplicate: true };
     const frame = encodeFrame({ id: appended.id, event: input.event, data: input.data });
-    return { id: appended.id, topic: this.topic, delivered: this.fanout.broadcast(frame), duplicate: false };
+    const delivered = this.fanout.broadcast(frame);
+    this.counters.published++;
+    this.counters.delivered += delivered;
+    return { id: appended.id, topic: this.topic, delivered, duplicate: false };
   }
 
   subscribe(options: SubscribeOptions, now: number): ReadableStream<Uint8Array> {
     if (this.fanout.size >= this.config.maxSubscribersPerTopic) {
       throw new HeraldError("topic_full", `topic ${this.topic} has reached MAX_SUBSCRIBERS_PER_TOPIC`);
     }
+    const resume = this.log.resume(options.lastEventId, now);
+    this.counters.replayed += resume.events.length;
     const subscriber = new Subscriber({
-      initial: [encodeRetry(this.config.retryMs), ...this.replayFrames(this.log.resume(options.lastEventId, now))],
+      initial: [encodeRetry(this.config.retryMs), ...this.replayFrames(resume)],
       maxBufferedBytes: this.config.maxBufferedBytes,
       expiresAt: options.expiresAt,
-      onClose: (closed, reason) => this.fanout.remove(closed, reason),
+      onClose: (closed, reason) => {
+        this.fanout.remove(closed);
+        this.counters.streams--;
+        if (reason === "slow") this.counters.dropped++;
+      },
     });
     this.fanout.add(subscriber);
+    this.counters.streams++;
     return subscriber.stream;
   }
 

@@ -15,6 +15,8 @@ export interface Runtime {
   config: Config;
   hub: Hub;
   auth: Authenticator;
+  /** Told of every refusal before it is answered (the Node entry counts them). */
+  onRefusal?: (error: HeraldError) => void;
 }
 
 type Env = { Variables: { runtime: Runtime }; Bindings: object };
@@ -113,8 +115,11 @@ export function createApp<Bindings extends object>(runtimeOf: (env: Bindings) =>
 
   app.notFound((c) => errorResponse(new HeraldError("not_found", `no route for ${c.req.method} ${c.req.path}`)));
 
-  app.onError((error) => {
-    if (error instanceof HeraldError) return errorResponse(error);
+  app.onError((error, c) => {
+    if (error instanceof HeraldError) {
+      c.var.runtime?.onRefusal?.(error);
+      return errorResponse(error);
+    }
     console.error("herald: unexpected error", error);
     return errorResponse(new HeraldError("internal", "internal error"));
   });

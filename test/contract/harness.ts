@@ -79,7 +79,7 @@ export async function publish(
 export async function publishOk(target: Target, topic: string, body: unknown): Promise<{ id: string; delivered: number }> {
   const response = await publish(target, topic, body);
   if (response.status !== 201) throw new Error(`publish answered ${response.status}: ${await response.text()}`);
-  return response.json();
+  return (await response.json()) as { id: string; delivered: number };
 }
 
 /** Every stream a test opened is cancelled after it, read or not. */

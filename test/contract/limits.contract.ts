@@ -30,27 +30,32 @@ export function limitsContract(targetOf: TargetSource): void {
       expect((await statsOf(target, topic)).retained).toBe(1);
     });
 
-    it("refuses an oversized body that has no content-length, without reading it all", async () => {
+    it("refuses an oversized body that has no content-length, before it has all been sent", async () => {
       const target = targetOf();
       const topic = uniqueTopic();
       const token = await tokenFor(target, { publish: ["*"] });
+      const chunks = 400;
       let pulled = 0;
       const body = new ReadableStream<Uint8Array>({
-        pull(controller) {
-          pulled++;
-          if (pulled > 1000) controller.close();
-          else controller.enqueue(new Uint8Array(512).fill(120));
+        async pull(controller) {
+          if (++pulled > chunks) return controller.close();
+          await sleep(5);
+          controller.enqueue(new Uint8Array(512).fill(120));
         },
       });
+      const abort = new AbortController();
       const response = await target.fetch(`/topics/${topic}`, {
         method: "POST",
         headers: { authorization: `Bearer ${token}`, "content-type": "text/plain" },
         body,
         duplex: "half",
+        signal: abort.signal,
       } as RequestInit);
+      const pulledAtAnswer = pulled;
       expect(response.status).toBe(413);
       expect(await response.json()).toMatchObject({ error: "payload_too_large" });
-      expect(pulled).toBeLessThan(1000);
+      abort.abort();
+      expect(pulledAtAnswer).toBeLessThan(chunks);
       expect((await statsOf(target, topic)).retained).toBe(0);
     });
 
@@ -108,17 +113,20 @@ export function limitsContract(targetOf: TargetSource): void {
       const topic = uniqueTopic();
       const stalled = await subscribeRaw(target, topic);
       expect(stalled.status).toBe(200);
+      // Socket buffers between the hub and a reader that stopped (a few MB
+      // on loopback) fill before the hub's own bounded queue does.
       const payload = "y".repeat(1000);
       let lastId = "";
       await eventually(
         async () => {
-          lastId = (await publishOk(target, topic, { data: payload })).id;
+          const batch = await Promise.all(Array.from({ length: 16 }, () => publishOk(target, topic, { data: payload })));
+          lastId = batch.at(-1)!.id;
           return (await statsOf(target, topic)).subscribers === 0;
         },
-        15_000,
+        30_000,
         "the stalled subscriber to be dropped",
       );
-      await stalled.body?.cancel();
+      await stalled.body?.cancel().catch(() => undefined);
       const resumed = await subscribe(target, topic, { lastEventId: lastId });
       await publishOk(target, topic, { data: "after" });
       expect((await resumed.next()).data).toBe("after");

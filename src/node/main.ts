@@ -1,0 +1,31 @@
+import { join, dirname } from "node:path";
+import { parseServerConfig } from "../core/config.js";
+import { devSecret, devToken, tryItText } from "../tools/dev-token.js";
+import { startServer } from "./server.js";
+
+/**
+ * `node herald-node.mjs [--dev]`: the hub on one machine. With --dev and no
+ * JWT_SECRET or JWKS_URL, a development secret is kept beside the database
+ * and a ready-to-paste publish command and subscribe URL are printed.
+ */
+const env: Record<string, string | undefined> = { ...process.env };
+const dev = process.argv.includes("--dev") && !env["JWT_SECRET"] && !env["JWKS_URL"];
+if (dev) env["JWT_SECRET"] = devSecret(join(dirname(parseServerConfig(env).database), "dev-secret"));
+
+const server = await startServer(env);
+console.log(`herald: listening on ${server.url}`);
+if (dev) console.log(tryItText(server.url, await devToken(env["JWT_SECRET"]!)));
+else if (!env["JWT_SECRET"] && !env["JWKS_URL"]) {
+  console.warn("herald: no JWT_SECRET or JWKS_URL: only PUBLIC_TOPICS can be read, and nothing published");
+}
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`herald: ${signal}, ending streams and closing the database`);
+  await server.close();
+  process.exit(0);
+}
+process.on("SIGTERM", () => void stop("SIGTERM"));
+process.on("SIGINT", () => void stop("SIGINT"));

@@ -1,0 +1,21 @@
+import type { Counters } from "../core/counters.js";
+
+/** The hub's totals in Prometheus text format (version 0.0.4). */
+export interface MetricsSource {
+  counters: Counters;
+  topics: number;
+  authFailures: number;
+}
+
+export function metricsText({ counters, topics, authFailures }: MetricsSource): string {
+  const metrics: Array<[name: string, type: "gauge" | "counter", help: string, value: number]> = [
+    ["herald_open_streams", "gauge", "SSE streams open now.", counters.streams],
+    ["herald_topics", "gauge", "Topics with open streams, held in memory.", topics],
+    ["herald_published_events_total", "counter", "Events published (acknowledged with 201).", counters.published],
+    ["herald_delivered_events_total", "counter", "Live events written to streams.", counters.delivered],
+    ["herald_replayed_events_total", "counter", "Events replayed from the log on reconnect.", counters.replayed],
+    ["herald_dropped_slow_consumers_total", "counter", "Streams dropped for not reading fast enough.", counters.dropped],
+    ["herald_auth_failures_total", "counter", "Requests refused with 401 or 403.", authFailures],
+  ];
+  return metrics.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join("");
+}

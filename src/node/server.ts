@@ -1,0 +1,71 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
+import { Authenticator } from "../core/auth.js";
+import { parseConfig, parseServerConfig, type RawEnv } from "../core/config.js";
+import { applyMigrations } from "../core/sql.js";
+import { createApp, type Runtime } from "../http/app.js";
+import { MIGRATIONS } from "../migrations.js";
+import { metricsText } from "./metrics.js";
+import { NodeHub } from "./node-hub.js";
+import { openSqlite } from "./sql.js";
+
+/** How often topics are ticked: heartbeats and token expiry. */
+const TICK_MS = 1000;
+/** How long open connections get to finish after streams are ended. */
+const DRAIN_MS = 2000;
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The same Hono app as the Worker, over in-process topics and one SQLite file. */
+export async function startServer(env: RawEnv): Promise<RunningServer> {
+  const config = parseConfig(env);
+  const server = parseServerConfig(env);
+  if (server.database !== ":memory:") mkdirSync(dirname(server.database), { recursive: true });
+  const sql = openSqlite(server.database);
+  applyMigrations(sql, MIGRATIONS);
+
+  const hub = new NodeHub(sql, config, server.maxConnections);
+  let authFailures = 0;
+  const runtime: Runtime = {
+    config,
+    hub,
+    auth: new Authenticator(config),
+    onRefusal: (error) => {
+      if (error.status === 401 || error.status === 403) authFailures++;
+    },
+  };
+  const app = createApp<object>(() => runtime);
+  const fetch = (request: Request): Response | Promise<Response> =>
+    new URL(request.url).pathname === "/metrics" && request.method === "GET"
+      ? new Response(metricsText({ counters: hub.counters, topics: hub.topics, authFailures }), {
+          headers: { "content-type": "text/plain; version=0.0.4" },
+        })
+      : app.fetch(request, {});
+
+  // Plain HTTP/1.1 (no serverOptions asking for http2 or https).
+  const http = createAdaptorServer({ fetch, hostname: server.host }) as Server;
+  await new Promise<void>((resolve) => http.listen(server.port, server.host, resolve));
+  const ticker = setInterval(() => hub.tick(Date.now()), TICK_MS);
+  const { port } = http.address() as AddressInfo;
+
+  return {
+    url: `http://${server.host.includes(":") ? `[${server.host}]` : server.host}:${port}`,
+    async close() {
+      clearInterval(ticker);
+      const closed = new Promise((resolve) => http.close(resolve));
+      hub.close();
+      // The ended streams leave idle keep-alive connections behind.
+      setImmediate(() => http.closeIdleConnections());
+      const force = setTimeout(() => http.closeAllConnections(), DRAIN_MS);
+      await closed;
+      clearTimeout(force);
+      sql.close();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { build } from "esbuild";
+import { fileURLToPath } from "node:url";
+
+/**
+ * `npm run build:node`: the Node entry as one self-contained ES module
+ * (hono, jose and the migrations inlined; node:sqlite is built into Node),
+ * so a Raspberry Pi needs only Node and this file.
+ */
+export const NODE_BUNDLE = fileURLToPath(new URL("../../dist/herald-node.mjs", import.meta.url));
+
+export async function buildNode(outfile = NODE_BUNDLE): Promise<void> {
+  await build({
+    entryPoints: [fileURLToPath(new URL("../node/main.ts", import.meta.url))],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22.13",
+    loader: { ".sql": "text" },
+    outfile,
+    logLevel: "warning",
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await buildNode();
+  console.log(`built ${NODE_BUNDLE}`);
+}

@@ -1,0 +1,112 @@
+import { copyFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { eventually, publishOk, subscribe, subscribeRaw, tokenFor, uniqueTopic, type Target } from "../contract/harness.js";
+import { TEST_SECRET } from "../contract/profiles.js";
+import { HubProcess } from "./hub-process.js";
+import { NODE_BUNDLE } from "../../src/tools/build-node.ts";
+
+/** What only a process has: crashes, signals, a process-wide cap, /metrics. */
+const running: HubProcess[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((hub) => hub.stop("SIGKILL")));
+});
+
+async function startHub(env: Record<string, string> = {}, bundle?: string, cwd?: string): Promise<{ hub: HubProcess; target: Target }> {
+  const dir = mkdtempSync(join(tmpdir(), "herald-process-"));
+  const hub = new HubProcess({ JWT_SECRET: TEST_SECRET, HERALD_DB: join(dir, "herald.db"), ...env }, bundle, cwd);
+  running.push(hub);
+  await hub.start();
+  return { hub, target: { name: "node", profile: "standard", privateJwks: [], fetch: hub.fetch } };
+}
+
+async function metric(hub: HubProcess, name: string): Promise<number> {
+  const text = await (await hub.fetch("/metrics")).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+  if (!line) throw new Error(`no metric ${name} in:\n${text}`);
+  return Number(line.split(" ")[1]);
+}
+
+describe("node process", () => {
+  it("keeps acknowledged events through a crash (SIGKILL) and replays exactly what was missed", async () => {
+    const { hub, target } = await startHub();
+    const topic = uniqueTopic();
+    const stream = await subscribe(target, topic);
+    for (let i = 1; i <= 3; i++) await publishOk(target, topic, { data: i });
+    const seen = await stream.take(3);
+    await stream.close();
+    for (let i = 4; i <= 6; i++) await publishOk(target, topic, { data: i });
+
+    await hub.crashAndRestart();
+    const again = await subscribe(target, topic, { lastEventId: seen.at(-1)!.id });
+    expect((await again.take(3)).map((e) => e.data)).toEqual(["4", "5", "6"]);
+    await publishOk(target, topic, { data: 7 });
+    expect((await again.next()).data).toBe("7");
+    await again.expectQuiet();
+  });
+
+  it("on SIGTERM ends every stream cleanly, closes the database and exits 0", async () => {
+    const { hub, target } = await startHub();
+    const topic = uniqueTopic();
+    const streams = [await subscribe(target, topic), await subscribe(target, uniqueTopic())];
+    const { id } = await publishOk(target, topic, { data: "before" });
+    const started = Date.now();
+    expect(await hub.stop("SIGTERM")).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    for (const stream of streams) await stream.until(() => stream.ended, 2000, "the stream to end");
+
+    await hub.start();
+    const resumed = await subscribe(target, topic, { lastEventId: id });
+    await publishOk(target, topic, { data: "after" });
+    expect((await resumed.next()).data).toBe("after");
+  });
+
+  it("answers 503 past MAX_CONNECTIONS, across topics, and frees the slot when a client leaves", async () => {
+    const { hub, target } = await startHub({ MAX_CONNECTIONS: "2" });
+    const first = await subscribe(target, uniqueTopic());
+    await subscribe(target, uniqueTopic());
+    const refused = await subscribeRaw(target, uniqueTopic());
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ error: "server_full" });
+    await first.close();
+    await eventually(async () => (await metric(hub, "herald_open_streams")) === 1, 5000, "the slot to free");
+    expect((await subscribeRaw(target, uniqueTopic())).status).toBe(200);
+  });
+
+  it("serves Prometheus metrics that follow what happens", async () => {
+    const { hub, target } = await startHub();
+    const topic = uniqueTopic();
+    const a = await subscribe(target, topic);
+    await subscribe(target, topic);
+    const { id } = await publishOk(target, topic, { data: 1 });
+    await publishOk(target, topic, { data: 2 });
+    await a.take(2);
+    await subscribe(target, topic, { lastEventId: id });
+    await subscribeRaw(target, topic, { token: "nonsense" });
+    await subscribeRaw(target, topic, { token: await tokenFor(target, {}) });
+
+    const text = await (await hub.fetch("/metrics")).text();
+    expect(text).toContain("# TYPE herald_open_streams gauge");
+    expect(await metric(hub, "herald_open_streams")).toBe(3);
+    expect(await metric(hub, "herald_topics")).toBe(1);
+    expect(await metric(hub, "herald_published_events_total")).toBe(2);
+    expect(await metric(hub, "herald_delivered_events_total")).toBe(4);
+    expect(await metric(hub, "herald_replayed_events_total")).toBe(1);
+    expect(await metric(hub, "herald_auth_failures_total")).toBe(2);
+    expect(await metric(hub, "herald_dropped_slow_consumers_total")).toBe(0);
+  });
+
+  it("runs from the single built file, with no node_modules beside it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "herald-bundle-"));
+    const bundle = join(dir, "herald-node.mjs");
+    copyFileSync(NODE_BUNDLE, bundle);
+    const { target } = await startHub({}, bundle, dir);
+    const response = await target.fetch("/health");
+    expect(await response.json()).toMatchObject({ status: "ok" });
+    const topic = uniqueTopic();
+    const stream = await subscribe(target, topic);
+    await publishOk(target, topic, { data: "from the bundle" });
+    expect((await stream.next()).data).toBe("from the bundle");
+  });
+});

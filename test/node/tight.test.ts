@@ -1,0 +1,4 @@
+import { limitsContract } from "../contract/limits.contract.js";
+import { nodeTarget } from "./node-target.js";
+
+limitsContract(nodeTarget("tight"));
