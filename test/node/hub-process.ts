@@ -20,7 +20,8 @@ export class HubProcess {
   ) {}
 
   async start(): Promise<this> {
-    const child = spawn(process.execPath, [this.bundle], {
+    // HERALD_TEST_NODE runs the suite on another Node, e.g. 22.13, the oldest supported.
+    const child = spawn(process.env["HERALD_TEST_NODE"] ?? process.execPath, [this.bundle], {
       env: { PATH: process.env["PATH"] ?? "", HOST: "127.0.0.1", PORT: "0", ...this.env },
       cwd: this.cwd,
       stdio: ["ignore", "pipe", "pipe"],
