@@ -39,6 +39,11 @@ export class Fanout {
     }
   }
 
+  /** A heartbeat: pings live readers, drops the ones that stopped reading. */
+  beat(ping: Uint8Array): void {
+    for (const subscriber of this.subscribers) subscriber.beat(ping);
+  }
+
   endAll(reason: CloseReason): void {
     for (const subscriber of this.subscribers) subscriber.end(reason);
   }

@@ -5,7 +5,7 @@
  * and is dropped (the stream errors, freeing the queue at once). It comes
  * back with Last-Event-ID and replays from the log, so nothing is lost.
  */
-export type CloseReason = "client" | "slow" | "expired" | "shutdown";
+export type CloseReason = "client" | "slow" | "stalled" | "expired" | "shutdown";
 
 export interface SubscriberOptions {
   /** Bytes queued before any live event: retry, gap notice, replay. */
@@ -27,14 +27,21 @@ function droppedError(): Error {
 export class Subscriber {
   readonly stream: ReadableStream<Uint8Array>;
   readonly expiresAt: number | undefined;
+  private readonly highWaterMark: number;
   private controller!: ReadableStreamDefaultController<Uint8Array>;
   private open = true;
+  // Progress between heartbeats: bytes queued at the last beat, bytes queued
+  // since; whatever is missing from the queue now was read. The first beat
+  // only starts watching, so a new stream always gets a full interval.
+  private queuedAtBeat = -1;
+  private sentSinceBeat = 0;
   private readonly onClose: SubscriberOptions["onClose"];
 
   constructor({ initial, maxBufferedBytes, expiresAt, onClose }: SubscriberOptions) {
     this.expiresAt = expiresAt;
     this.onClose = onClose;
     const initialBytes = initial.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+    this.highWaterMark = initialBytes + maxBufferedBytes;
     this.stream = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
@@ -43,7 +50,7 @@ export class Subscriber {
         },
         cancel: () => this.finish("client"),
       },
-      { highWaterMark: initialBytes + maxBufferedBytes, size: (chunk) => chunk.byteLength },
+      { highWaterMark: this.highWaterMark, size: (chunk) => chunk.byteLength },
     );
   }
 
@@ -56,6 +63,7 @@ export class Subscriber {
     if (!this.open) return false;
     try {
       this.controller.enqueue(bytes);
+      this.sentSinceBeat += bytes.byteLength;
     } catch {
       // The runtime closed the stream under us: the client went away.
       this.finish("client");
@@ -66,6 +74,26 @@ export class Subscriber {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Called once per heartbeat. A reader that left bytes unread through a
+   * whole heartbeat interval is gone or stuck: the runtime does not always
+   * report a closed client (cancel is not reliable everywhere), so a stall
+   * counts as a disconnect. Otherwise the ping goes out.
+   */
+  beat(ping: Uint8Array): void {
+    if (!this.open) return;
+    const queued = this.queuedBytes();
+    const read = this.queuedAtBeat + this.sentSinceBeat - queued;
+    if (this.queuedAtBeat >= 0 && queued > 0 && read <= 0) return this.drop("stalled");
+    this.queuedAtBeat = queued;
+    this.sentSinceBeat = 0;
+    this.send(ping);
+  }
+
+  private queuedBytes(): number {
+    return this.highWaterMark - (this.controller.desiredSize ?? 0);
   }
 
   /** Ends the stream cleanly after what is queued, e.g. with a last notice. */

@@ -78,7 +78,7 @@ export class TopicChannel {
       onClose: (closed, reason) => {
         this.fanout.remove(closed);
         this.counters.streams--;
-        if (reason === "slow") this.counters.dropped++;
+        if (reason === "slow" || reason === "stalled") this.counters.dropped++;
       },
     });
     this.fanout.add(subscriber);
@@ -95,7 +95,7 @@ export class TopicChannel {
     this.fanout.expire(now, encodeFrame({ event: "herald.expired", data: JSON.stringify({ topic: this.topic }) }));
     if (now - this.lastPing >= this.config.heartbeatSeconds * 1000) {
       this.lastPing = now;
-      this.fanout.broadcast(PING);
+      this.fanout.beat(PING);
     }
   }
 
