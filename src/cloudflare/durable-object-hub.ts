@@ -16,10 +16,12 @@ export class DurableObjectHub implements Hub {
     return unwrap(await this.stub(topic).stats(topic));
   }
 
-  async subscribe(topic: string, { lastEventId, expiresAt }: SubscribeOptions): Promise<Response> {
+  async subscribe(topic: string, { lastEventId, since, expiresAt, mux }: SubscribeOptions): Promise<Response> {
     const headers = new Headers({ [SUBSCRIBE_HEADERS.topic]: topic });
     if (lastEventId !== undefined) headers.set(SUBSCRIBE_HEADERS.lastEventId, lastEventId);
+    if (since !== undefined) headers.set(SUBSCRIBE_HEADERS.since, String(since));
     if (expiresAt !== undefined) headers.set(SUBSCRIBE_HEADERS.expiresAt, String(expiresAt));
+    if (mux) headers.set(SUBSCRIBE_HEADERS.mux, "1");
     const response = await this.stub(topic).fetch("https://topic.internal/subscribe", { headers });
     // A response from another object has immutable headers; CORS needs to add some.
     return new Response(response.body, response);

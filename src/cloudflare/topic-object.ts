@@ -14,6 +14,8 @@ export const SUBSCRIBE_HEADERS = {
   topic: "x-herald-topic",
   lastEventId: "x-herald-last-event-id",
   expiresAt: "x-herald-expires-at",
+  since: "x-herald-since",
+  mux: "x-herald-mux",
 } as const;
 
 /** How often heartbeats and token expiry are checked while streams are open. */
@@ -47,13 +49,15 @@ export class TopicObject extends DurableObject<Env> {
 
   /** Subscribe: answers the topic's SSE stream. */
   override async fetch(request: Request): Promise<Response> {
-    const topic = request.headers.get(SUBSCRIBE_HEADERS.topic) ?? "";
-    const expiresAt = request.headers.get(SUBSCRIBE_HEADERS.expiresAt);
+    const header = (name: keyof typeof SUBSCRIBE_HEADERS) => request.headers.get(SUBSCRIBE_HEADERS[name]) ?? undefined;
+    const number = (name: keyof typeof SUBSCRIBE_HEADERS) => (header(name) === undefined ? undefined : Number(header(name)));
     try {
-      const stream = this.channelOf(topic).subscribe(
+      const stream = this.channelOf(header("topic") ?? "").subscribe(
         {
-          lastEventId: request.headers.get(SUBSCRIBE_HEADERS.lastEventId) ?? undefined,
-          expiresAt: expiresAt === null ? undefined : Number(expiresAt),
+          lastEventId: header("lastEventId"),
+          since: number("since"),
+          expiresAt: number("expiresAt"),
+          mux: header("mux") === "1",
         },
         Date.now(),
       );

@@ -13,10 +13,16 @@ function runtimeOf(env: Env): Runtime {
   let runtime = runtimes.get(env);
   if (!runtime) {
     const config = parseConfig(env);
-    runtime = { config, hub: new DurableObjectHub(env.TOPICS), auth: new Authenticator(config) };
+    runtime = { config, hub: new DurableObjectHub(env.TOPICS), auth: new Authenticator(config), every };
     runtimes.set(env, runtime);
   }
   return runtime;
+}
+
+/** A timer per multiplexed stream: a Worker request has no shared ticker. */
+function every(tick: (now: number) => void): () => void {
+  const timer = setInterval(() => tick(Date.now()), 1000);
+  return () => clearInterval(timer);
 }
 
 const app = createApp<Env>(runtimeOf);

@@ -21,6 +21,7 @@ export interface Config {
   /** A subscriber with more live bytes than this unread is disconnected. */
   maxBufferedBytes: number;
   corsOrigins: string[];
+  maxTopicsPerStream: number;
 }
 
 export type RawEnv = Record<string, unknown>;
@@ -79,6 +80,7 @@ export function parseConfig(env: RawEnv): Config {
     maxSubscribersPerTopic: integer(env, "MAX_SUBSCRIBERS_PER_TOPIC", 10_000, 1, 10_000_000),
     maxBufferedBytes: integer(env, "MAX_BUFFERED_BYTES", 262_144, 1024, 1_073_741_824),
     corsOrigins: list(env, "CORS_ORIGINS"),
+    maxTopicsPerStream: integer(env, "MAX_TOPICS_PER_STREAM", 32, 1, 1000),
   };
 }
 

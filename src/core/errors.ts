@@ -9,6 +9,7 @@ export const ERROR_STATUS = {
   bad_body: 400,
   bad_idempotency_key: 400,
   bad_request: 400,
+  bad_cursor: 400,
   unauthorized: 401,
   invalid_token: 401,
   forbidden: 403,

@@ -40,6 +40,8 @@ export interface Gap {
 export interface Resume {
   gap?: Gap;
   events: StoredEvent[];
+  /** The stream continues after this seq: first the replay, then live events. */
+  startSeq: number;
 }
 
 export interface LogStats {
@@ -91,18 +93,41 @@ export class EventLog {
     return result;
   }
 
-  resume(lastEventId: string | undefined, now: number): Resume {
-    if (lastEventId === undefined) return { events: [] };
+  /**
+   * Where a subscriber starts: after `lastEventId` if the log still holds
+   * everything after it; else, with a gap notice, at the oldest retained
+   * event. Without an id, live (or from `since`, epoch ms, if given).
+   */
+  resume(lastEventId: string | undefined, now: number, since?: number): Resume {
+    if (lastEventId === undefined && since === undefined) return { events: [], startSeq: this.state().lastSeq };
     this.trimExpired(now);
+    if (lastEventId === undefined) return this.since(since!);
     const { lastSeq } = this.state();
     const seq = this.seqOf(lastEventId);
-    if (seq === lastSeq) return { events: [] };
+    if (seq === lastSeq) return { events: [], startSeq: lastSeq };
     const oldest = this.oldestSeq();
     if (seq !== undefined && seq < lastSeq && oldest !== null && oldest <= seq + 1) {
-      return { events: this.after(seq) };
+      return { events: this.after(seq), startSeq: seq };
     }
     const reason = seq !== undefined && seq < lastSeq ? "trimmed" : "unknown";
-    return { gap: this.gap(lastEventId, reason, oldest), events: this.after(0) };
+    return { gap: this.gap(lastEventId, reason, oldest), events: this.after(0), startSeq: (oldest ?? lastSeq + 1) - 1 };
+  }
+
+  /** Retained events created at or after `since`; a gap if trimmed ones may have been too. */
+  private since(since: number): Resume {
+    const { lastSeq } = this.state();
+    const events = this.sql.query<{ seq: number; event: string | null; data: string }>(
+      "SELECT seq, event, data FROM herald_events WHERE topic = ? AND created_at >= ? ORDER BY seq",
+      this.topic,
+      since,
+    );
+    const oldest = this.oldestSeq();
+    // Trimmed events are older than every retained one: they can only be
+    // newer than `since` if no retained event is older than it.
+    const maybeTrimmed = oldest === null ? lastSeq > 0 : oldest > 1 && events[0]?.seq === oldest;
+    const resume: Resume = { events, startSeq: events.length > 0 ? events[0]!.seq - 1 : lastSeq };
+    if (maybeTrimmed) resume.gap = this.gap(`since=${since}`, "trimmed", oldest);
+    return resume;
   }
 
   stats(now: number): LogStats {
@@ -124,7 +149,7 @@ export class EventLog {
     const dash = id.lastIndexOf("-");
     if (dash < 0 || id.slice(0, dash) !== this.state().epoch) return undefined;
     const digits = id.slice(dash + 1);
-    return /^[1-9]\d{0,15}$/.test(digits) ? Number(digits) : undefined;
+    return /^(0|[1-9]\d{0,15})$/.test(digits) ? Number(digits) : undefined;
   }
 
   private gap(requested: string, reason: Gap["reason"], oldest: number | null): Gap {

@@ -29,6 +29,15 @@ export function encodeRetry(ms: number): Uint8Array {
   return encoder.encode(`retry: ${ms}\n\n`);
 }
 
+/**
+ * A frame with only an id: a parser sets its last event id from it and
+ * dispatches nothing (no data), so a stream can hand out a resume position
+ * before its first event.
+ */
+export function encodePosition(id: string): Uint8Array {
+  return encoder.encode(`id: ${id}\n\n`);
+}
+
 export const PING: Uint8Array = encoder.encode(": ping\n\n");
 
 export const SSE_HEADERS: Readonly<Record<string, string>> = {

@@ -3,7 +3,7 @@ import { Counters } from "./counters.js";
 import { HeraldError } from "./errors.js";
 import { EventLog, type AppendInput, type Resume } from "./event-log.js";
 import { Fanout } from "./fanout.js";
-import { encodeFrame, encodeRetry, PING } from "./sse.js";
+import { encodeFrame, encodePosition, encodeRetry, PING } from "./sse.js";
 import type { Sql } from "./sql.js";
 import { Subscriber } from "./subscriber.js";
 
@@ -25,8 +25,15 @@ export interface PublishResult {
 
 export interface SubscribeOptions {
   lastEventId?: string;
+  /** Without a lastEventId, replay the retained events created since (epoch ms). */
+  since?: number;
   /** Epoch ms at which the subscriber's token expires. */
   expiresAt?: number;
+  /**
+   * A member of a multiplexed stream: it starts with its position (an
+   * id-only frame) instead of `retry:`, for the merger to build cursors.
+   */
+  mux?: boolean;
 }
 
 export interface TopicStats {
@@ -69,10 +76,11 @@ export class TopicChannel {
     if (this.fanout.size >= this.config.maxSubscribersPerTopic) {
       throw new HeraldError("topic_full", `topic ${this.topic} has reached MAX_SUBSCRIBERS_PER_TOPIC`);
     }
-    const resume = this.log.resume(options.lastEventId, now);
+    const resume = this.log.resume(options.lastEventId, now, options.since);
     this.counters.replayed += resume.events.length;
+    const head = options.mux ? encodePosition(this.log.idOf(resume.startSeq)) : encodeRetry(this.config.retryMs);
     const subscriber = new Subscriber({
-      initial: [encodeRetry(this.config.retryMs), ...this.replayFrames(resume)],
+      initial: [head, ...this.replayFrames(resume)],
       maxBufferedBytes: this.config.maxBufferedBytes,
       expiresAt: options.expiresAt,
       onClose: (closed, reason) => {

@@ -6,6 +6,7 @@ import { errorResponse, HeraldError } from "../core/errors.js";
 import type { Hub } from "../core/hub.js";
 import { assertIdempotencyKey, parsePublishBody } from "../core/publish-body.js";
 import { assertTopicName } from "../core/topic.js";
+import { authorizeAll, cursorOf, openMultiplexed, requestedTopics, sinceOf } from "./multiplex.js";
 import { readBody } from "./read-body.js";
 import { publisherToken, subscriberToken } from "./token.js";
 import { VERSION } from "../version.js";
@@ -17,6 +18,8 @@ export interface Runtime {
   auth: Authenticator;
   /** Told of every refusal before it is answered (the Node entry counts them). */
   onRefusal?: (error: HeraldError) => void;
+  /** Calls `tick` about once a second until stopped (multiplexed streams' heartbeats). */
+  every: (tick: (now: number) => void) => () => void;
 }
 
 type Env = { Variables: { runtime: Runtime }; Bindings: object };
@@ -45,6 +48,16 @@ async function subscribe(c: Context<Env>, topic: string): Promise<Response> {
   const grants = token === undefined ? undefined : await auth.verify(token);
   const { expiresAt } = authorizeSubscribe(grants, topic, config);
   return hub.subscribe(topic, { lastEventId: lastEventIdOf(c), expiresAt });
+}
+
+async function multiplexed(c: Context<Env>): Promise<Response> {
+  if (c.req.raw.method === "HEAD") throw methodNotAllowed("GET");
+  const runtime = c.var.runtime;
+  const topics = requestedTopics(c, runtime.config);
+  const token = subscriberToken(c, runtime.config.tokenCookie);
+  const grants = token === undefined ? undefined : await runtime.auth.verify(token);
+  const { expiresAt } = authorizeAll(grants, topics, runtime.config);
+  return openMultiplexed(runtime, topics, { positions: cursorOf(c), since: sinceOf(c), expiresAt });
 }
 
 async function publish(c: Context<Env>, topic: string): Promise<Response> {
@@ -99,6 +112,11 @@ export function createApp<Bindings extends object>(runtimeOf: (env: Bindings) =>
   });
 
   app.get("/health", (c) => c.json({ status: "ok", version: VERSION }));
+
+  app.all("/stream", (c) => {
+    if (c.req.method !== "GET") throw methodNotAllowed("GET");
+    return multiplexed(c);
+  });
 
   app.all("/topics/:topic/stats", (c) => {
     const topic = assertTopicName(c.req.param("topic"));

@@ -14,6 +14,7 @@ import { TopicChannel, type PublishInput, type SubscribeOptions } from "../core/
 export class NodeHub implements Hub {
   readonly counters = new Counters();
   private readonly channels = new Map<string, TopicChannel>();
+  private readonly tickers = new Set<(now: number) => void>();
 
   constructor(
     private readonly sql: Sql,
@@ -41,7 +42,14 @@ export class NodeHub implements Hub {
     return new Response(stream, { headers: SSE_HEADERS });
   }
 
+  /** Runs `tick` on the process's one timer until the returned function is called. */
+  every = (tick: (now: number) => void): (() => void) => {
+    this.tickers.add(tick);
+    return () => this.tickers.delete(tick);
+  };
+
   tick(now: number): void {
+    for (const tick of this.tickers) tick(now);
     for (const [topic, channel] of this.channels) {
       channel.tick(now);
       if (channel.subscribers === 0) this.channels.delete(topic);

@@ -36,6 +36,7 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
     config,
     hub,
     auth: new Authenticator(config),
+    every: hub.every,
     onRefusal: (error) => {
       if (error.status === 401 || error.status === 403) authFailures++;
     },

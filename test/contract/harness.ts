@@ -95,6 +95,8 @@ export class SseStream {
   readonly events: EventSourceMessage[] = [];
   readonly comments: string[] = [];
   retry?: number;
+  /** What EventSource would send as Last-Event-ID on reconnect (id-only frames count). */
+  lastEventId?: string;
   ended = false;
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
   private readonly waiters = new Set<() => void>();
@@ -107,6 +109,7 @@ export class SseStream {
       onEvent: (event) => this.push(() => this.events.push(event)),
       onComment: (comment) => this.push(() => this.comments.push(comment)),
       onRetry: (retry) => (this.retry = retry),
+      onId: (id) => (this.lastEventId = id),
     });
     void this.pump(parser);
   }
@@ -189,17 +192,33 @@ export async function subscribe(target: Target, topic: string, init: SubscribeIn
   return new SseStream(response);
 }
 
-export async function subscribeRaw(target: Target, topic: string, init: SubscribeInit = {}): Promise<Response> {
+export async function subscribeRaw(target: Target, topic: string, init: SubscribeInit = {}, path = `/topics/${topic}`): Promise<Response> {
   const token = init.token === undefined ? await tokenFor(target, { subscribe: ["*"] }) : init.token;
   const headers: Record<string, string> = { ...init.headers };
   if (token !== null) headers["authorization"] = `Bearer ${token}`;
   if (init.lastEventId !== undefined) headers["last-event-id"] = init.lastEventId;
   const query = init.query ? `?${new URLSearchParams(init.query)}` : "";
-  const response = await target.fetch(`/topics/${topic}${query}`, { headers });
+  const response = await target.fetch(`${path}${query}`, { headers });
   openBodies.add(async () => {
     if (response.body && !response.body.locked) await response.body.cancel().catch(() => undefined);
   });
   return response;
+}
+
+/** Opens a multiplexed stream of several topics. */
+export async function subscribeMux(target: Target, topics: string[], init: SubscribeInit = {}): Promise<SseStream> {
+  const response = await subscribeMuxRaw(target, topics, init);
+  if (response.status !== 200) throw new Error(`/stream answered ${response.status}: ${await response.text()}`);
+  return new SseStream(response);
+}
+
+export async function subscribeMuxRaw(target: Target, topics: string[], init: SubscribeInit = {}): Promise<Response> {
+  return subscribeRaw(target, "", { ...init, query: { topics: topics.join(","), ...init.query } }, "/stream");
+}
+
+/** The topic a multiplexed event came from: its cursor's first part. */
+export function sourceOf(id: string | undefined): string {
+  return (id ?? "").slice(0, (id ?? "").indexOf(";"));
 }
 
 export async function statsOf(target: Target, topic: string): Promise<{

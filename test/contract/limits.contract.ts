@@ -5,8 +5,10 @@ import {
   publish,
   publishOk,
   sleep,
+  sourceOf,
   statsOf,
   subscribe,
+  subscribeMux,
   subscribeRaw,
   tokenFor,
   uniqueTopic,
@@ -74,6 +76,29 @@ export function limitsContract(targetOf: TargetSource): void {
 
       const exact = await subscribe(target, topic, { lastEventId: ids[2] });
       expect((await exact.take(5)).map((e) => e.data)).toEqual(["4", "5", "6", "7", "8"]);
+    });
+
+    it("on a multiplexed stream, sends a herald.gap naming only the topic that lost events", async () => {
+      const target = targetOf();
+      const [busy, quiet] = [uniqueTopic("busy"), uniqueTopic("quiet")];
+      const first = await subscribeMux(target, [busy, quiet]);
+      await publishOk(target, busy, { data: "b0" });
+      await publishOk(target, quiet, { data: "q0" });
+      await first.take(2);
+      const cursor = first.lastEventId!;
+      await first.close();
+      for (let i = 1; i <= 8; i++) await publishOk(target, busy, { data: `b${i}` });
+      await publishOk(target, quiet, { data: "q1" });
+
+      const again = await subscribeMux(target, [busy, quiet], { lastEventId: cursor });
+      const events = await again.take(7);
+      const gaps = events.filter((e) => e.event === "herald.gap");
+      expect(gaps).toHaveLength(1);
+      expect(JSON.parse(gaps[0]!.data)).toMatchObject({ topic: busy, reason: "trimmed" });
+      const of = (topic: string) => events.filter((e) => e.id && sourceOf(e.id) === topic).map((e) => e.data);
+      expect(of(busy)).toEqual(["b4", "b5", "b6", "b7", "b8"]);
+      expect(of(quiet)).toEqual(["q1"]);
+      await again.expectQuiet();
     });
 
     it("forgets events older than HISTORY_TTL_SECONDS", async () => {

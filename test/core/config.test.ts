@@ -19,6 +19,7 @@ describe("config", () => {
       maxSubscribersPerTopic: 10000,
       maxBufferedBytes: 262144,
       corsOrigins: [],
+      maxTopicsPerStream: 32,
     });
   });
 

@@ -1,4 +1,5 @@
 import { authContract } from "../contract/auth.contract.js";
+import { multiplexContract } from "../contract/multiplex.contract.js";
 import { publishSubscribeContract } from "../contract/publish-subscribe.contract.js";
 import { refusalsContract } from "../contract/refusals.contract.js";
 import { replayContract } from "../contract/replay.contract.js";
@@ -9,3 +10,4 @@ publishSubscribeContract(target);
 replayContract(target);
 authContract(target);
 refusalsContract(target);
+multiplexContract(target);

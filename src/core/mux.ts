@@ -1,0 +1,104 @@
+import { formatCursor, type Positions } from "./cursor.js";
+import { FrameReader } from "./frame-reader.js";
+import { encodeFrame, encodePosition, encodeRetry, PING } from "./sse.js";
+import { Subscriber } from "./subscriber.js";
+
+/**
+ * One stream carrying several topics. Each topic's own stream (opened in
+ * mux mode, so it starts with its position) is read here, and every event
+ * is passed on with its `id:` replaced by the stream's cursor: the topic it
+ * came from, then the position in every topic (see cursor.ts). Event names
+ * and data pass through untouched. Topic streams keep their own order; the
+ * merged stream interleaves them as they arrive.
+ */
+export interface MuxMember {
+  topic: string;
+  stream: ReadableStream<Uint8Array>;
+}
+
+export interface MuxOptions {
+  retryMs: number;
+  heartbeatMs: number;
+  maxBufferedBytes: number;
+  /** Epoch ms at which the subscriber's token expires. */
+  expiresAt?: number;
+  /** Calls `tick` about once a second until the returned function is called. */
+  every: (tick: (now: number) => void) => () => void;
+}
+
+const encoder = new TextEncoder();
+
+export async function openMux(members: MuxMember[], options: MuxOptions): Promise<ReadableStream<Uint8Array>> {
+  const readers = members.map(({ topic, stream }) => ({ topic, frames: new FrameReader(stream) }));
+  const cancelAll = () => readers.forEach((reader) => reader.frames.cancel());
+  const positions: Positions = new Map();
+  try {
+    for (const [i, id] of (await Promise.all(readers.map(firstPosition))).entries()) positions.set(readers[i]!.topic, id);
+  } catch (error) {
+    cancelAll();
+    throw error;
+  }
+
+  let stopTicking = () => {};
+  const out = new Subscriber({
+    initial: [encodeRetry(options.retryMs), encodePosition(formatCursor("", positions))],
+    maxBufferedBytes: options.maxBufferedBytes,
+    expiresAt: options.expiresAt,
+    onClose: () => {
+      stopTicking();
+      cancelAll();
+    },
+  });
+  // One heartbeat for the connection; the topics' own pings are dropped.
+  let lastPing = Date.now();
+  stopTicking = options.every((now) => {
+    if (out.expiresAt !== undefined && out.expiresAt <= now) {
+      const topics = members.map((m) => m.topic);
+      return out.end("expired", encodeFrame({ event: "herald.expired", data: JSON.stringify({ topics }) }));
+    }
+    if (now - lastPing >= options.heartbeatMs) {
+      lastPing = now;
+      out.beat(PING);
+    }
+  });
+  for (const reader of readers) void pump(reader, positions, out);
+  return out.stream;
+}
+
+interface MemberReader {
+  topic: string;
+  frames: FrameReader;
+}
+
+async function firstPosition({ topic, frames }: MemberReader): Promise<string> {
+  const frame = await frames.next();
+  if (frame === null || !frame.startsWith("id: ")) throw new Error(`the stream of ${topic} did not start with its position`);
+  return frame.slice(4, -1);
+}
+
+async function pump({ topic, frames }: MemberReader, positions: Positions, out: Subscriber): Promise<void> {
+  try {
+    for (let frame = await frames.next(); frame !== null && out.isOpen; frame = await frames.next()) {
+      const bytes = rewrite(frame, topic, positions);
+      if (bytes && !out.send(bytes)) break;
+    }
+  } catch {
+    // The topic's stream failed; ending the whole stream below is the answer.
+  }
+  // A topic stream ended (its object restarted, the hub is stopping): end the
+  // merged stream too, so the client reconnects with its cursor and resumes.
+  out.end("shutdown");
+}
+
+/** The frame to pass on for one frame of a topic stream, if any. */
+function rewrite(frame: string, topic: string, positions: Positions): Uint8Array | undefined {
+  if (frame.startsWith("id: ")) {
+    const lineEnd = frame.indexOf("\n");
+    positions.set(topic, frame.slice(4, lineEnd));
+    if (lineEnd === frame.length - 1) return undefined;
+    return encoder.encode(`id: ${formatCursor(topic, positions)}${frame.slice(lineEnd)}\n`);
+  }
+  if (frame.startsWith(":") || frame.startsWith("retry:")) return undefined;
+  // herald.gap and other notices carry no id and already name their topic.
+  return encoder.encode(`${frame}\n`);
+}

@@ -1,0 +1,86 @@
+import type { Context } from "hono";
+import { authorizeSubscribe, type Grants } from "../core/auth.js";
+import type { Config } from "../core/config.js";
+import { parseCursor, type Positions } from "../core/cursor.js";
+import { HeraldError, type ErrorCode } from "../core/errors.js";
+import { openMux, type MuxMember } from "../core/mux.js";
+import { SSE_HEADERS } from "../core/sse.js";
+import { assertTopicName } from "../core/topic.js";
+import type { Runtime } from "./app.js";
+
+/**
+ * A cursor holds a position per topic (32 topics of 128 characters make
+ * about 5 KB); Node refuses request headers past 16 KB as a whole.
+ */
+const MAX_CURSOR = 8192;
+
+/** `?topics=a,b,c` (or `channels=`): validated, de-duplicated, capped. */
+export function requestedTopics(c: Context, config: Config): string[] {
+  const raw = c.req.query("topics") ?? c.req.query("channels");
+  const topics = [...new Set((raw ?? "").split(",").map((t) => t.trim()).filter((t) => t !== ""))];
+  if (topics.length === 0) throw new HeraldError("bad_request", "name the topics: /stream?topics=a,b,c");
+  if (topics.length > config.maxTopicsPerStream) {
+    throw new HeraldError("bad_request", `at most ${config.maxTopicsPerStream} topics per stream (MAX_TOPICS_PER_STREAM)`);
+  }
+  return topics.map(assertTopicName);
+}
+
+/** Every topic is authorized on its own; one refusal refuses the whole request. */
+export function authorizeAll(grants: Grants | undefined, topics: string[], config: Config): { expiresAt?: number } {
+  let expiresAt: number | undefined;
+  for (const topic of topics) {
+    const granted = authorizeSubscribe(grants, topic, config);
+    expiresAt ??= granted.expiresAt;
+  }
+  return { expiresAt };
+}
+
+export function cursorOf(c: Context): Positions {
+  const cursor = c.req.header("last-event-id") || c.req.query("lastEventId") || undefined;
+  if (cursor === undefined) return new Map();
+  if (cursor.length > MAX_CURSOR) throw new HeraldError("bad_cursor", `Last-Event-ID is longer than ${MAX_CURSOR} characters`);
+  return parseCursor(cursor);
+}
+
+/** `?since=` as epoch milliseconds or an ISO 8601 time. */
+export function sinceOf(c: Context): number | undefined {
+  const raw = c.req.query("since");
+  if (raw === undefined || raw === "") return undefined;
+  const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (!Number.isFinite(ms)) throw new HeraldError("bad_request", "since must be epoch milliseconds or an ISO 8601 time");
+  return ms;
+}
+
+async function errorOf(response: Response): Promise<HeraldError> {
+  const body = (await response.json().catch(() => ({}))) as { error?: ErrorCode; message?: string };
+  return new HeraldError(body.error ?? "internal", body.message ?? `topic stream answered ${response.status}`);
+}
+
+/** Opens each topic's stream through the hub (in parallel) and merges them. */
+export async function openMultiplexed(
+  runtime: Runtime,
+  topics: string[],
+  options: { positions: Positions; since?: number; expiresAt?: number },
+): Promise<Response> {
+  const { hub, config } = runtime;
+  const responses = await Promise.all(
+    topics.map((topic) => {
+      const lastEventId = options.positions.get(topic);
+      return hub.subscribe(topic, { lastEventId, since: lastEventId === undefined ? options.since : undefined, mux: true });
+    }),
+  );
+  const failed = responses.find((r) => r.status !== 200);
+  if (failed) {
+    await Promise.all(responses.map((r) => (r === failed ? undefined : r.body?.cancel())));
+    throw await errorOf(failed);
+  }
+  const members: MuxMember[] = responses.map((r, i) => ({ topic: topics[i]!, stream: r.body! }));
+  const stream = await openMux(members, {
+    retryMs: config.retryMs,
+    heartbeatMs: config.heartbeatSeconds * 1000,
+    maxBufferedBytes: config.maxBufferedBytes,
+    expiresAt: options.expiresAt,
+    every: runtime.every,
+  });
+  return new Response(stream, { headers: SSE_HEADERS });
+}
