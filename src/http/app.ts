@@ -47,7 +47,8 @@ async function subscribe(c: Context<Env>, topic: string): Promise<Response> {
   const token = subscriberToken(c, config.tokenCookie);
   const grants = token === undefined ? undefined : await auth.verify(token);
   const { expiresAt } = authorizeSubscribe(grants, topic, config);
-  return hub.subscribe(topic, { lastEventId: lastEventIdOf(c), expiresAt });
+  const lastEventId = lastEventIdOf(c);
+  return hub.subscribe(topic, { lastEventId, since: lastEventId === undefined ? sinceOf(c) : undefined, expiresAt });
 }
 
 async function multiplexed(c: Context<Env>): Promise<Response> {

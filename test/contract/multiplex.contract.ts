@@ -5,6 +5,7 @@ import {
   publishOk,
   sleep,
   sourceOf,
+  subscribe,
   subscribeMux,
   subscribeMuxRaw,
   tokenFor,
@@ -123,6 +124,26 @@ export function multiplexContract(targetOf: TargetSource): void {
       const addedSeen = dataOf(again, added).map(Number);
       expect(addedSeen.at(-1)).toBe(30);
       expect(addedSeen).toEqual(Array.from({ length: addedSeen.length }, (_, i) => 31 - addedSeen.length + i));
+    });
+
+    it("starts topics without a position from ?since= when given, on /stream and /topics", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      await publishOk(target, topic, { data: "before" });
+      await sleep(30);
+      const since = Date.now();
+      await sleep(30);
+      await publishOk(target, topic, { data: "after-1" });
+      await publishOk(target, topic, { data: "after-2" });
+      const muxed = await subscribeMux(target, [topic], { query: { since: String(since) } });
+      expect((await muxed.take(2)).map((e) => e.data)).toEqual(["after-1", "after-2"]);
+      const single = await subscribe(target, topic, { query: { since: new Date(since).toISOString() } });
+      expect((await single.take(2)).map((e) => e.data)).toEqual(["after-1", "after-2"]);
+      for (const stream of [muxed, single]) {
+        await stream.expectQuiet();
+        expect(stream.events.some((e) => e.event === "herald.gap")).toBe(false);
+      }
+      expect((await subscribeMuxRaw(target, [topic], { query: { since: "yesterday" } })).status).toBe(400);
     });
 
     it("refuses the whole request naming a forbidden topic, and asks for a token where one is needed", async () => {
