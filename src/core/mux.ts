@@ -1,6 +1,6 @@
 import { formatCursor, type Positions } from "./cursor.js";
 import { FrameReader } from "./frame-reader.js";
-import { encodeFrame, encodePosition, encodeRetry, PING } from "./sse.js";
+import { encodeFrame, encodeRetry, PING } from "./sse.js";
 import { Subscriber } from "./subscriber.js";
 
 /**
@@ -41,7 +41,7 @@ export async function openMux(members: MuxMember[], options: MuxOptions): Promis
 
   let stopTicking = () => {};
   const out = new Subscriber({
-    initial: [encodeRetry(options.retryMs), encodePosition(formatCursor("", positions))],
+    initial: [encodeRetry(options.retryMs), openFrame(formatCursor("", positions), members)],
     maxBufferedBytes: options.maxBufferedBytes,
     expiresAt: options.expiresAt,
     onClose: () => {
@@ -68,6 +68,15 @@ export async function openMux(members: MuxMember[], options: MuxOptions): Promis
 interface MemberReader {
   topic: string;
   frames: FrameReader;
+}
+
+/**
+ * The stream's first event, `herald.open`, carries the starting cursor as
+ * its id: EventSource then resumes exactly even if no other event arrived,
+ * and a client can read the cursor (an id-only frame would dispatch nothing).
+ */
+function openFrame(cursor: string, members: MuxMember[]): Uint8Array {
+  return encodeFrame({ id: cursor, event: "herald.open", data: JSON.stringify({ topics: members.map((m) => m.topic) }) });
 }
 
 async function firstPosition({ topic, frames }: MemberReader): Promise<string> {

@@ -205,11 +205,14 @@ export async function subscribeRaw(target: Target, topic: string, init: Subscrib
   return response;
 }
 
-/** Opens a multiplexed stream of several topics. */
+/** Opens a multiplexed stream of several topics and takes its herald.open event. */
 export async function subscribeMux(target: Target, topics: string[], init: SubscribeInit = {}): Promise<SseStream> {
   const response = await subscribeMuxRaw(target, topics, init);
   if (response.status !== 200) throw new Error(`/stream answered ${response.status}: ${await response.text()}`);
-  return new SseStream(response);
+  const stream = new SseStream(response);
+  const open = await stream.next();
+  if (open.event !== "herald.open") throw new Error(`a stream must start with herald.open, got ${JSON.stringify(open)}`);
+  return stream;
 }
 
 export async function subscribeMuxRaw(target: Target, topics: string[], init: SubscribeInit = {}): Promise<Response> {

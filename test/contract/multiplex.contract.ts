@@ -75,14 +75,17 @@ export function multiplexContract(targetOf: TargetSource): void {
       await again.expectQuiet();
     });
 
-    it("gives a position before any event, so a reconnect misses nothing even if nothing arrived", async () => {
+    it("opens with herald.open carrying the position, so a reconnect misses nothing even if nothing else arrived", async () => {
       const target = targetOf();
       const topics = [uniqueTopic("a"), uniqueTopic("b")];
       await publishOk(target, topics[0]!, { data: "old" });
       const first = await subscribeMux(target, topics);
-      await first.until(() => first.lastEventId !== undefined, 3000, "the initial position");
-      expect(first.events).toEqual([]);
+      const [open] = first.events;
+      expect(open!.event).toBe("herald.open");
+      expect(JSON.parse(open!.data)).toEqual({ topics });
+      expect(first.events).toHaveLength(1);
       const cursor = first.lastEventId!;
+      expect(open!.id).toBe(cursor);
       expect(sourceOf(cursor)).toBe("");
       await first.close();
       await publishOk(target, topics[1]!, { data: "missed" });
@@ -169,7 +172,7 @@ export function multiplexContract(targetOf: TargetSource): void {
       const other = uniqueTopic();
       const stream = await subscribeMux(target, [other], { lastEventId: `;${topic}=${id}` });
       await stream.expectQuiet();
-      expect(stream.events).toEqual([]);
+      expect(stream.events.map((e) => e.event)).toEqual(["herald.open"]);
     });
 
     it("sends one heartbeat per connection, not one per topic", async () => {
