@@ -52,7 +52,7 @@ export class TopicObject extends DurableObject<Env> {
     const header = (name: keyof typeof SUBSCRIBE_HEADERS) => request.headers.get(SUBSCRIBE_HEADERS[name]) ?? undefined;
     const number = (name: keyof typeof SUBSCRIBE_HEADERS) => (header(name) === undefined ? undefined : Number(header(name)));
     try {
-      const stream = this.channelOf(header("topic") ?? "").subscribe(
+      const { stream } = this.channelOf(header("topic") ?? "").subscribe(
         {
           lastEventId: header("lastEventId"),
           since: number("since"),

@@ -1,4 +1,4 @@
-import type { CloseReason, Subscriber } from "./subscriber.js";
+import type { CloseReason, Sink } from "./sink.js";
 
 /**
  * The open streams of one topic. A broadcast hands the same bytes to every
@@ -6,18 +6,18 @@ import type { CloseReason, Subscriber } from "./subscriber.js";
  * bound drops itself, so one stalled reader never holds up the topic.
  */
 export class Fanout {
-  private readonly subscribers = new Set<Subscriber>();
+  private readonly subscribers = new Set<Sink>();
 
   get size(): number {
     return this.subscribers.size;
   }
 
-  add(subscriber: Subscriber): void {
+  add(subscriber: Sink): void {
     if (subscriber.isOpen) this.subscribers.add(subscriber);
   }
 
   /** Called by a subscriber as it closes, whatever the reason. */
-  remove(subscriber: Subscriber): void {
+  remove(subscriber: Sink): void {
     this.subscribers.delete(subscriber);
   }
 

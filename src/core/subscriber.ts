@@ -1,20 +1,12 @@
+import { byteLength, ProgressWatch, type CloseReason, type Sink, type SinkOptions } from "./sink.js";
+
 /**
- * One open stream: a ReadableStream whose queue is bounded in bytes. The
+ * One open stream as a ReadableStream whose queue is bounded in bytes. The
  * queue may hold the replay the subscriber was given on connect plus at most
  * `maxBufferedBytes` of live events; past that the reader is not keeping up
  * and is dropped (the stream errors, freeing the queue at once). It comes
  * back with Last-Event-ID and replays from the log, so nothing is lost.
  */
-export type CloseReason = "client" | "slow" | "stalled" | "expired" | "shutdown";
-
-export interface SubscriberOptions {
-  /** Bytes queued before any live event: retry, gap notice, replay. */
-  initial: Uint8Array[];
-  maxBufferedBytes: number;
-  /** Epoch ms at which the stream ends (the token's exp), if any. */
-  expiresAt?: number;
-  onClose: (subscriber: Subscriber, reason: CloseReason) => void;
-}
 
 /** What the runtime logs when it sees the stream fail: one plain line, no stack. */
 function droppedError(): Error {
@@ -24,24 +16,19 @@ function droppedError(): Error {
   return error;
 }
 
-export class Subscriber {
+export class Subscriber implements Sink {
   readonly stream: ReadableStream<Uint8Array>;
   readonly expiresAt: number | undefined;
   private readonly highWaterMark: number;
   private controller!: ReadableStreamDefaultController<Uint8Array>;
   private open = true;
-  // Progress between heartbeats: bytes queued at the last beat, bytes queued
-  // since; whatever is missing from the queue now was read. The first beat
-  // only starts watching, so a new stream always gets a full interval.
-  private queuedAtBeat = -1;
-  private sentSinceBeat = 0;
-  private readonly onClose: SubscriberOptions["onClose"];
+  private readonly progress = new ProgressWatch();
+  private readonly onClose: SinkOptions["onClose"];
 
-  constructor({ initial, maxBufferedBytes, expiresAt, onClose }: SubscriberOptions) {
+  constructor({ initial, maxBufferedBytes, expiresAt, onClose }: SinkOptions) {
     this.expiresAt = expiresAt;
     this.onClose = onClose;
-    const initialBytes = initial.reduce((sum, chunk) => sum + chunk.byteLength, 0);
-    this.highWaterMark = initialBytes + maxBufferedBytes;
+    this.highWaterMark = byteLength(initial) + maxBufferedBytes;
     this.stream = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
@@ -58,12 +45,11 @@ export class Subscriber {
     return this.open;
   }
 
-  /** Queues bytes; false if the subscriber is gone or was just dropped. */
   send(bytes: Uint8Array): boolean {
     if (!this.open) return false;
     try {
       this.controller.enqueue(bytes);
-      this.sentSinceBeat += bytes.byteLength;
+      this.progress.sent(bytes.byteLength);
     } catch {
       // The runtime closed the stream under us: the client went away.
       this.finish("client");
@@ -76,19 +62,9 @@ export class Subscriber {
     return true;
   }
 
-  /**
-   * Called once per heartbeat. A reader that left bytes unread through a
-   * whole heartbeat interval is gone or stuck: the runtime does not always
-   * report a closed client (cancel is not reliable everywhere), so a stall
-   * counts as a disconnect. Otherwise the ping goes out.
-   */
   beat(ping: Uint8Array): void {
     if (!this.open) return;
-    const queued = this.queuedBytes();
-    const read = this.queuedAtBeat + this.sentSinceBeat - queued;
-    if (this.queuedAtBeat >= 0 && queued > 0 && read <= 0) return this.drop("stalled");
-    this.queuedAtBeat = queued;
-    this.sentSinceBeat = 0;
+    if (this.progress.stalled(this.queuedBytes())) return this.drop("stalled");
     this.send(ping);
   }
 
@@ -96,7 +72,6 @@ export class Subscriber {
     return this.highWaterMark - (this.controller.desiredSize ?? 0);
   }
 
-  /** Ends the stream cleanly after what is queued, e.g. with a last notice. */
   end(reason: CloseReason, last?: Uint8Array): void {
     if (!this.open) return;
     try {

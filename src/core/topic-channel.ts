@@ -5,6 +5,7 @@ import { EventLog, type AppendInput, type Resume } from "./event-log.js";
 import { Fanout } from "./fanout.js";
 import { encodeFrame, encodePosition, encodeRetry, PING } from "./sse.js";
 import type { Sql } from "./sql.js";
+import type { Sink, SinkFactory, SinkOptions } from "./sink.js";
 import { Subscriber } from "./subscriber.js";
 
 /**
@@ -72,14 +73,17 @@ export class TopicChannel {
     return { id: appended.id, topic: this.topic, delivered, duplicate: false };
   }
 
-  subscribe(options: SubscribeOptions, now: number): ReadableStream<Uint8Array> {
+  /** Opens a stream; by default a bounded ReadableStream (a Subscriber). */
+  subscribe(options: SubscribeOptions, now: number): Subscriber;
+  subscribe<S extends Sink>(options: SubscribeOptions, now: number, createSink: (options: SinkOptions) => S): S;
+  subscribe(options: SubscribeOptions, now: number, createSink: SinkFactory = (o) => new Subscriber(o)): Sink {
     if (this.fanout.size >= this.config.maxSubscribersPerTopic) {
       throw new HeraldError("topic_full", `topic ${this.topic} has reached MAX_SUBSCRIBERS_PER_TOPIC`);
     }
     const resume = this.log.resume(options.lastEventId, now, options.since);
     this.counters.replayed += resume.events.length;
     const head = options.mux ? encodePosition(this.log.idOf(resume.startSeq)) : encodeRetry(this.config.retryMs);
-    const subscriber = new Subscriber({
+    const subscriber = createSink({
       initial: [head, ...this.replayFrames(resume)],
       maxBufferedBytes: this.config.maxBufferedBytes,
       expiresAt: options.expiresAt,
@@ -91,7 +95,7 @@ export class TopicChannel {
     });
     this.fanout.add(subscriber);
     this.counters.streams++;
-    return subscriber.stream;
+    return subscriber;
   }
 
   stats(now: number): TopicStats {

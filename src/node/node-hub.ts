@@ -38,7 +38,7 @@ export class NodeHub implements Hub {
     if (this.counters.streams >= this.maxConnections) {
       throw new HeraldError("server_full", "this hub has reached MAX_CONNECTIONS open streams");
     }
-    const stream = this.channel(topic).subscribe(options, Date.now());
+    const { stream } = this.channel(topic).subscribe(options, Date.now());
     return new Response(stream, { headers: SSE_HEADERS });
   }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Subscriber, type CloseReason } from "../../src/core/subscriber.js";
+import type { CloseReason } from "../../src/core/sink.js";
+import { Subscriber } from "../../src/core/subscriber.js";
 
 const bytes = (n: number) => new Uint8Array(n).fill(46);
 const ping = bytes(8);

@@ -1,0 +1,60 @@
+/**
+ * One subscriber's open stream, as the fan-out sees it. Every runtime
+ * provides one: a bounded ReadableStream (subscriber.ts) where the platform
+ * pumps the response; the Node entry writes sockets itself.
+ */
+export type CloseReason = "client" | "slow" | "stalled" | "expired" | "shutdown";
+
+export interface Sink {
+  readonly isOpen: boolean;
+  /** Epoch ms at which the stream ends (the token's exp), if any. */
+  readonly expiresAt: number | undefined;
+  /** Queues bytes; false if the subscriber is gone or was just dropped. */
+  send(bytes: Uint8Array): boolean;
+  /** A heartbeat: sends the ping, or drops a reader that made no progress. */
+  beat(ping: Uint8Array): void;
+  /** Ends the stream cleanly after what is queued, e.g. with a last notice. */
+  end(reason: CloseReason, last?: Uint8Array): void;
+}
+
+export interface SinkOptions {
+  /** Bytes queued before any live event: retry, gap notice, replay. */
+  initial: Uint8Array[];
+  /** A reader with more unread live bytes than this is dropped. */
+  maxBufferedBytes: number;
+  expiresAt?: number;
+  onClose: (sink: Sink, reason: CloseReason) => void;
+}
+
+export type SinkFactory = (options: SinkOptions) => Sink;
+
+export function byteLength(chunks: readonly Uint8Array[]): number {
+  let total = 0;
+  for (const chunk of chunks) total += chunk.byteLength;
+  return total;
+}
+
+/**
+ * Tells a stalled reader from a slow one. Between two heartbeats, whatever
+ * is missing from the queue was read; a reader that left bytes queued and
+ * read nothing through a whole interval is gone or stuck (runtimes do not
+ * always report a closed client). The first beat only starts watching, so
+ * a new stream always gets a full interval.
+ */
+export class ProgressWatch {
+  private queuedAtBeat = -1;
+  private sentSinceBeat = 0;
+
+  sent(bytes: number): void {
+    this.sentSinceBeat += bytes;
+  }
+
+  /** True if the reader is stalled; `queued` is what is unread now. */
+  stalled(queued: number): boolean {
+    const read = this.queuedAtBeat + this.sentSinceBeat - queued;
+    if (this.queuedAtBeat >= 0 && queued > 0 && read <= 0) return true;
+    this.queuedAtBeat = queued;
+    this.sentSinceBeat = 0;
+    return false;
+  }
+}
