@@ -1,36 +1,57 @@
+import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Config } from "../core/config.js";
 import { Counters } from "../core/counters.js";
 import { HeraldError } from "../core/errors.js";
 import type { Hub } from "../core/hub.js";
-import type { Sql } from "../core/sql.js";
 import { SSE_HEADERS } from "../core/sse.js";
 import { TopicChannel, type PublishInput, type SubscribeOptions } from "../core/topic-channel.js";
+import { DeferredStreamSink } from "./deferred-stream-sink.js";
+import { SocketSink } from "./socket-sink.js";
+import type { NodeSql } from "./sql.js";
+import { WriteBatch } from "./write-batch.js";
+
+/** Marks a stream Response whose socket the server must hand to its sink. */
+export const ATTACH_HEADER = "x-herald-attach";
+/** A stream Response not handed over by then was dropped on the way out. */
+const UNCLAIMED_MS = 5000;
 
 /**
  * Every topic of one process, over one SQLite database. Topics live in
  * memory only while they have streams; the log is always on disk. One
  * timer ticks every topic (heartbeats, token expiry), not one per stream.
+ * Single-topic streams write their sockets directly (socket-sink.ts);
+ * publishes in one turn of the event loop commit together (write-batch.ts).
  */
 export class NodeHub implements Hub {
   readonly counters = new Counters();
   private readonly channels = new Map<string, TopicChannel>();
   private readonly tickers = new Set<(now: number) => void>();
+  private readonly unclaimed = new Map<string, { sink: SocketSink; since: number }>();
+  private readonly batch: WriteBatch;
+  private lastStreamId = 0;
 
   constructor(
-    private readonly sql: Sql,
+    private readonly sql: NodeSql,
     private readonly config: Config,
     private readonly maxConnections: number,
-  ) {}
+  ) {
+    this.batch = new WriteBatch(sql, (error) => this.recover(error));
+  }
 
   get topics(): number {
     return this.channels.size;
   }
 
+  get commits(): number {
+    return this.batch.commits;
+  }
+
   async publish(topic: string, input: PublishInput) {
-    return this.channel(topic).publish(input, Date.now());
+    return this.batch.write(() => this.channel(topic).publish(input, Date.now()));
   }
 
   async stats(topic: string) {
+    await this.batch.settled();
     return this.channel(topic).stats(Date.now());
   }
 
@@ -38,8 +59,31 @@ export class NodeHub implements Hub {
     if (this.counters.streams >= this.maxConnections) {
       throw new HeraldError("server_full", "this hub has reached MAX_CONNECTIONS open streams");
     }
-    const { stream } = this.channel(topic).subscribe(options, Date.now());
-    return new Response(stream, { headers: SSE_HEADERS });
+    const channel = this.channel(topic);
+    const now = Date.now();
+    if (options.mux) {
+      const { stream } = channel.subscribe(options, now, (o) => new DeferredStreamSink(o, this.batch));
+      return new Response(stream, { headers: SSE_HEADERS });
+    }
+    const sink = channel.subscribe(options, now, (o) => new SocketSink(o, this.batch));
+    const id = String(++this.lastStreamId);
+    this.unclaimed.set(id, { sink, since: now });
+    return new Response(null, { headers: { ...SSE_HEADERS, connection: "close", [ATTACH_HEADER]: id } });
+  }
+
+  /** Hands the socket of a stream Response to its sink; false for other responses. */
+  claim(response: Response, outgoing: ServerResponse): boolean {
+    const id = response.headers.get(ATTACH_HEADER);
+    if (id === null) return false;
+    const headers: OutgoingHttpHeaders = {};
+    response.headers.forEach((value, name) => {
+      if (name !== ATTACH_HEADER) headers[name] = value;
+    });
+    const waiting = this.unclaimed.get(id);
+    this.unclaimed.delete(id);
+    if (waiting) waiting.sink.attach(outgoing, headers);
+    else outgoing.destroy();
+    return true;
   }
 
   /** Runs `tick` on the process's one timer until the returned function is called. */
@@ -50,6 +94,12 @@ export class NodeHub implements Hub {
 
   tick(now: number): void {
     for (const tick of this.tickers) tick(now);
+    for (const [id, { sink, since }] of this.unclaimed) {
+      if (now - since > UNCLAIMED_MS) {
+        this.unclaimed.delete(id);
+        sink.end("client");
+      }
+    }
     for (const [topic, channel] of this.channels) {
       channel.tick(now);
       if (channel.subscribers === 0) this.channels.delete(topic);
@@ -59,6 +109,17 @@ export class NodeHub implements Hub {
   /** Ends every stream cleanly, so clients reconnect (elsewhere, or later) and replay. */
   close(): void {
     for (const channel of this.channels.values()) channel.close();
+  }
+
+  /**
+   * A failed commit leaves streams holding events that are not in the log
+   * and topics whose cached positions are ahead of it: end every stream
+   * (clients replay from the log) and forget the topics.
+   */
+  private recover(error: unknown): void {
+    console.error("herald: a commit failed; ending every stream so clients resume from the log", error);
+    this.close();
+    this.channels.clear();
   }
 
   private channel(topic: string): TopicChannel {

@@ -2,7 +2,8 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createAdaptorServer } from "@hono/node-server";
+import { createAdaptorServer, type Http2Bindings, type HttpBindings } from "@hono/node-server";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Authenticator } from "../core/auth.js";
 import { parseConfig, parseServerConfig, type RawEnv } from "../core/config.js";
 import { applyMigrations } from "../core/sql.js";
@@ -42,12 +43,17 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
     },
   };
   const app = createApp<object>(() => runtime);
-  const fetch = (request: Request): Response | Promise<Response> =>
-    new URL(request.url).pathname === "/metrics" && request.method === "GET"
-      ? new Response(metricsText({ counters: hub.counters, topics: hub.topics, authFailures }), {
-          headers: { "content-type": "text/plain; version=0.0.4" },
-        })
-      : app.fetch(request, {});
+  const fetch = async (request: Request, env: HttpBindings | Http2Bindings): Promise<Response> => {
+    if (new URL(request.url).pathname === "/metrics" && request.method === "GET") {
+      return new Response(metricsText({ counters: hub.counters, topics: hub.topics, authFailures, commits: hub.commits }), {
+        headers: { "content-type": "text/plain; version=0.0.4" },
+      });
+    }
+    const response = await app.fetch(request, {});
+    // A single-topic stream is written to its socket by the hub itself.
+    // (The server is plain HTTP/1.1: `outgoing` is a ServerResponse.)
+    return hub.claim(response, (env as HttpBindings).outgoing) ? RESPONSE_ALREADY_SENT : response;
+  };
 
   // Plain HTTP/1.1 (no serverOptions asking for http2 or https).
   const http = createAdaptorServer({ fetch, hostname: server.host }) as Server;

@@ -4,9 +4,15 @@ import type { Sql, SqlRow, SqlValue } from "../core/sql.js";
 /**
  * The core's SQL interface over node:sqlite (built into Node, so nothing
  * native to build on a Raspberry Pi). WAL with synchronous=FULL: a commit
- * is on disk before the publish that made it is acknowledged.
+ * is on disk when COMMIT returns. Besides one-off transactions it can hold
+ * a batch open across several callers, so one fsync commits many publishes
+ * (see write-batch.ts); transactions inside it become savepoints.
  */
 export interface NodeSql extends Sql {
+  readonly inBatch: boolean;
+  beginBatch(): void;
+  /** Commits the batch; on failure rolls it back and throws. */
+  commitBatch(): void;
   close(): void;
 }
 
@@ -23,6 +29,24 @@ export function openSqlite(path: string): NodeSql {
     return cached;
   };
   let depth = 0;
+  let batch = false;
+
+  function transaction<T>(fn: () => T): T {
+    const savepoint = `herald_${depth}`;
+    db.exec(depth === 0 ? "BEGIN IMMEDIATE" : `SAVEPOINT ${savepoint}`);
+    depth++;
+    try {
+      const result = fn();
+      db.exec(depth === 1 ? "COMMIT" : `RELEASE ${savepoint}`);
+      return result;
+    } catch (error) {
+      db.exec(depth === 1 ? "ROLLBACK" : `ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`);
+      throw error;
+    } finally {
+      depth--;
+    }
+  }
+
   return {
     query<T extends SqlRow>(statement: string, ...params: SqlValue[]): T[] {
       return prepared(statement).all(...params) as T[];
@@ -30,20 +54,25 @@ export function openSqlite(path: string): NodeSql {
     script(sql: string): void {
       db.exec(sql);
     },
-    transaction<T>(fn: () => T): T {
-      // Nested calls join the outer transaction, as transactionSync does.
-      if (depth > 0) return fn();
+    transaction,
+    get inBatch() {
+      return batch;
+    },
+    beginBatch(): void {
+      if (batch) return;
       db.exec("BEGIN IMMEDIATE");
-      depth++;
+      depth = 1;
+      batch = true;
+    },
+    commitBatch(): void {
+      if (!batch) return;
+      batch = false;
+      depth = 0;
       try {
-        const result = fn();
         db.exec("COMMIT");
-        return result;
       } catch (error) {
-        db.exec("ROLLBACK");
+        if (db.isTransaction) db.exec("ROLLBACK");
         throw error;
-      } finally {
-        depth--;
       }
     },
     close(): void {

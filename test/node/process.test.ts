@@ -97,6 +97,22 @@ describe("node process", () => {
     expect(await metric(hub, "herald_dropped_slow_consumers_total")).toBe(0);
   });
 
+  it("commits concurrent publishes together, and delivers them all in id order after the commit", async () => {
+    const { hub, target } = await startHub();
+    const topic = uniqueTopic();
+    const stream = await subscribe(target, topic);
+    const before = await metric(hub, "herald_commits_total");
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => publishOk(target, topic, { data: i })));
+    const commits = (await metric(hub, "herald_commits_total")) - before;
+    expect(commits).toBeGreaterThan(0);
+    expect(commits).toBeLessThan(40);
+    const events = await stream.take(40);
+    const order = (id: string) => Number(id.slice(id.lastIndexOf("-") + 1));
+    expect(events.map((e) => order(e.id!))).toEqual(results.map((r) => order(r.id)).sort((a, b) => a - b));
+    expect(new Set(events.map((e) => e.data)).size).toBe(40);
+    await stream.expectQuiet();
+  });
+
   it("runs from the single built file, with no node_modules beside it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "herald-bundle-"));
     const bundle = join(dir, "herald-node.mjs");
