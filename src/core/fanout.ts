@@ -47,4 +47,8 @@ export class Fanout {
   endAll(reason: CloseReason): void {
     for (const subscriber of this.subscribers) subscriber.end(reason);
   }
+
+  abortAll(reason: CloseReason): void {
+    for (const subscriber of this.subscribers) subscriber.abort(reason);
+  }
 }

@@ -15,6 +15,8 @@ export interface Sink {
   beat(ping: Uint8Array): void;
   /** Ends the stream cleanly after what is queued, e.g. with a last notice. */
   end(reason: CloseReason, last?: Uint8Array): void;
+  /** Ends the stream at once, discarding what is queued (the client replays). */
+  abort(reason: CloseReason): void;
 }
 
 export interface SinkOptions {

@@ -83,6 +83,10 @@ export class Subscriber implements Sink {
     this.finish(reason);
   }
 
+  abort(reason: CloseReason): void {
+    if (this.open) this.drop(reason);
+  }
+
   private drop(reason: CloseReason): void {
     this.controller.error(droppedError());
     this.finish(reason);

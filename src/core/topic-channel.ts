@@ -116,6 +116,11 @@ export class TopicChannel {
     this.fanout.endAll("shutdown");
   }
 
+  /** Ends every stream at once, discarding what they had queued. */
+  abort(): void {
+    this.fanout.abortAll("shutdown");
+  }
+
   private replayFrames({ gap, events }: Resume): Uint8Array[] {
     const frames = events.map((e) => encodeFrame({ id: this.log.idOf(e.seq), event: e.event ?? undefined, data: e.data }));
     if (gap) frames.unshift(encodeFrame({ event: "herald.gap", data: JSON.stringify(gap) }));

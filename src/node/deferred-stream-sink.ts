@@ -47,6 +47,11 @@ export class DeferredStreamSink implements Sink, Flushable {
     this.inner.beat(ping);
   }
 
+  abort(reason: CloseReason): void {
+    this.pending = [];
+    this.inner.abort(reason);
+  }
+
   /** Only called from timers and shutdown, never inside an open batch. */
   end(reason: CloseReason, last?: Uint8Array): void {
     this.flush();

@@ -113,12 +113,13 @@ export class NodeHub implements Hub {
 
   /**
    * A failed commit leaves streams holding events that are not in the log
-   * and topics whose cached positions are ahead of it: end every stream
-   * (clients replay from the log) and forget the topics.
+   * and topics whose cached positions are ahead of it: abort every stream
+   * without sending what it holds (clients resume from the log) and forget
+   * the topics.
    */
   private recover(error: unknown): void {
-    console.error("herald: a commit failed; ending every stream so clients resume from the log", error);
-    this.close();
+    console.error("herald: a commit failed; dropping every stream so clients resume from the log", error);
+    for (const channel of this.channels.values()) channel.abort();
     this.channels.clear();
   }
 

@@ -82,6 +82,10 @@ export class SocketSink implements Sink, Flushable {
     this.finish(reason);
   }
 
+  abort(reason: CloseReason): void {
+    if (this.open) this.drop(reason);
+  }
+
   private unread(): number {
     return this.pendingBytes + (this.response?.writableLength ?? 0);
   }
