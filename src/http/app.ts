@@ -10,6 +10,8 @@ import { authorizeAll, cursorOf, openMultiplexed, requestedTopics, sinceOf } fro
 import { readBody } from "./read-body.js";
 import { publisherToken, subscriberToken } from "./token.js";
 import { VERSION } from "../version.js";
+// Built by src/tools/build-demo.ts before either entry is bundled.
+import demoPage from "../../dist/demo.html";
 
 /** What an entry hands the app: its configuration, its hub, its verifier. */
 export interface Runtime {
@@ -113,6 +115,9 @@ export function createApp<Bindings extends object>(runtimeOf: (env: Bindings) =>
   });
 
   app.get("/health", (c) => c.json({ status: "ok", version: VERSION }));
+
+  // The demo page: the browser client at work against this hub.
+  app.get("/", (c) => c.html(demoPage, 200, { "cache-control": "no-cache", "x-content-type-options": "nosniff" }));
 
   app.all("/stream", (c) => {
     if (c.req.method !== "GET") throw methodNotAllowed("GET");

@@ -37,5 +37,8 @@ export function tryItText(base: string, token: string): string {
     "  Publish, in another terminal:",
     `    curl -X POST ${base}/topics/demo -H 'Authorization: Bearer ${token}' -H 'content-type: application/json' -d '{"event":"update","data":{"hello":"world"}}'`,
     "",
+    "  Or watch and publish in the demo page (the token stays in the fragment, never sent):",
+    `    ${base}/#token=${token}`,
+    "",
   ].join("\n");
 }

@@ -3,6 +3,7 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { makeTestKeys } from "../contract/keys.js";
 import { JWKS_PATH, PROFILES, type ProfileName } from "../contract/profiles.js";
+import { buildDemo } from "../../src/tools/build-demo.ts";
 
 /**
  * The Worker and its Durable Objects run in workerd, one Vitest project per
@@ -10,6 +11,8 @@ import { JWKS_PATH, PROFILES, type ProfileName } from "../contract/profiles.js";
  * by miniflare's outbound handler, as an identity provider would.
  */
 const keys = await makeTestKeys();
+// The Worker imports the built demo page: it must exist before the plugin bundles the Worker.
+await buildDemo();
 const JWKS_URL = `https://idp.test${JWKS_PATH}`;
 
 function workersProject(profile: ProfileName) {

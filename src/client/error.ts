@@ -1,0 +1,22 @@
+/**
+ * Why a connection failed. `code` is the hub's stable error code
+ * (`forbidden`, `unauthorized`, `invalid_token`, `bad_request`, ...) or one
+ * of the client's own: `network` (the hub could not be reached),
+ * `token_expired` (a plain-string token ran out), `token_refresh_failed`
+ * (the token function threw, returned nothing, or returned the refused
+ * token again), `unavailable` (`backoff.maxAttempts` failures in a row).
+ */
+export class HeraldClientError extends Error {
+  override readonly name = "HeraldClientError";
+
+  constructor(
+    readonly code: string,
+    message: string,
+    /** True when the client gave up: its state is then `closed`. Otherwise it retries. */
+    readonly fatal: boolean,
+    /** The HTTP status the hub answered, if it answered. */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}

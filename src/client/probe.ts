@@ -1,0 +1,41 @@
+import type { FetchLike } from "./types.js";
+
+/** What the hub answered a stream request: a status and its `{"error","message"}`, or nothing at all. */
+export interface ProbeResult {
+  status?: number;
+  code: string;
+  message: string;
+}
+
+/**
+ * EventSource reports a refused request only as an `error` event, without
+ * the status. Asking once more with fetch tells a 401 (refresh the token)
+ * from a 403 (stop) from a 503 (retry later). A 200 is a stream: it is
+ * cancelled at once.
+ */
+export async function probe(fetchFn: FetchLike, url: string, withCredentials: boolean): Promise<ProbeResult> {
+  let response;
+  try {
+    response = await fetchFn(url, {
+      headers: { accept: "text/event-stream" },
+      credentials: withCredentials ? "include" : "same-origin",
+    });
+  } catch (error) {
+    return { code: "network", message: `the hub could not be reached (${(error as Error).message})` };
+  }
+  if (response.status === 200) {
+    await response.body?.cancel().catch(() => undefined);
+    return { status: 200, code: "stream_failed", message: "the stream failed, though the hub accepts it again" };
+  }
+  const body = (await response.json().catch(() => ({}))) as { error?: unknown; message?: unknown };
+  return {
+    status: response.status,
+    code: typeof body.error === "string" ? body.error : `http_${response.status}`,
+    message: typeof body.message === "string" ? body.message : `the hub answered ${response.status}`,
+  };
+}
+
+/** Refusals that asking again will not change. */
+export function isFinalRefusal(status: number | undefined): boolean {
+  return status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 408 && status !== 429;
+}
