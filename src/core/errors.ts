@@ -20,6 +20,7 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   topic_full: 503,
   server_full: 503,
+  shutting_down: 503,
   internal: 500,
 } as const;
 

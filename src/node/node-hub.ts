@@ -29,6 +29,7 @@ export class NodeHub implements Hub {
   private readonly unclaimed = new Map<string, { sink: SocketSink; since: number }>();
   private readonly batch: WriteBatch;
   private lastStreamId = 0;
+  private closing = false;
 
   constructor(
     private readonly sql: NodeSql,
@@ -56,6 +57,8 @@ export class NodeHub implements Hub {
   }
 
   async subscribe(topic: string, options: SubscribeOptions): Promise<Response> {
+    // A keep-alive connection can still ask after close(): send it elsewhere.
+    if (this.closing) throw new HeraldError("shutting_down", "this hub is shutting down; reconnect in a moment");
     if (this.counters.streams >= this.maxConnections) {
       throw new HeraldError("server_full", "this hub has reached MAX_CONNECTIONS open streams");
     }
@@ -108,6 +111,7 @@ export class NodeHub implements Hub {
 
   /** Ends every stream cleanly, so clients reconnect (elsewhere, or later) and replay. */
   close(): void {
+    this.closing = true;
     for (const channel of this.channels.values()) channel.close();
   }
 
