@@ -1,0 +1,116 @@
+import type { HistogramData } from "./histogram.ts";
+
+/**
+ * What the bench's threads say to each other. A target is reduced to an
+ * Endpoint, so the load client drives every hub with the same code and only
+ * the URL shapes and headers differ.
+ */
+export interface Endpoint {
+  port: number;
+  /** `{topic}` is replaced by the topic name. */
+  subscribePath: string;
+  publishPath: string;
+  subscribeHeaders: Record<string, string>;
+  publishHeaders: Record<string, string>;
+}
+
+/** Monotonic ms with µs precision, the same clock in every thread of the process. */
+export function nowMs(): number {
+  return Number(process.hrtime.bigint() / 1000n) / 1000;
+}
+
+export interface SubscriberSpec {
+  topic: string;
+  count: number;
+}
+
+export type SubscriberCommand =
+  | {
+      type: "connect";
+      endpoint: Endpoint;
+      specs: SubscriberSpec[];
+      concurrency: number;
+      timeoutMs: number;
+      deadlineMs: number;
+      /** Keep each topic's ids in the hub's order (the reconnect storm needs them). */
+      recordOrder: boolean;
+    }
+  | { type: "measure"; on: boolean }
+  | { type: "progress" }
+  | { type: "report" }
+  | { type: "storm"; back: number; timeoutMs: number }
+  | { type: "close" };
+
+export interface ConnectResult {
+  type: "connected";
+  ok: number;
+  failed: number;
+  errors: string[];
+  ms: number;
+}
+
+export interface Progress {
+  type: "progress";
+  /** Unique in-order deliveries per topic, summed over subscribers. */
+  unique: Record<string, number>;
+  open: number;
+  lastAt: number;
+}
+
+export interface SubscriberReport {
+  type: "report";
+  unique: Record<string, number>;
+  subscribers: Record<string, number>;
+  frames: number;
+  measured: number;
+  duplicates: number;
+  missing: number;
+  gapNotices: number;
+  reconnects: number;
+  errors: string[];
+  firstAt: number;
+  lastAt: number;
+  latency: HistogramData;
+}
+
+export interface StormResult {
+  type: "storm";
+  caughtUp: number;
+  total: number;
+  /** ms from the storm's start until this worker's last subscriber caught up. */
+  lastCaughtUpMs: number;
+  failed: number;
+  errors: string[];
+}
+
+export interface PublishCommand {
+  type: "publish";
+  endpoint: Endpoint;
+  topics: string[];
+  /** Publishes per second over all topics; 0 = as fast as acknowledged. */
+  rate: number;
+  inflight: number;
+  durationMs: number;
+  /** Stop after this many publishes, if sooner than durationMs. */
+  count?: number;
+  payloadBytes: number;
+  /** Where each topic's seq starts, so a second phase continues the first. */
+  startSeq: Record<string, number>;
+}
+
+export interface PublishReport {
+  type: "published";
+  sent: number;
+  acked: number;
+  failed: number;
+  errors: string[];
+  /** Acknowledged publishes per topic: what each of its subscribers must receive. */
+  ackedByTopic: Record<string, number>;
+  /** The last seq sent per topic, where a later phase continues. */
+  lastSeq: Record<string, number>;
+  startedAt: number;
+  endedAt: number;
+  /** Publishes the schedule wanted but that waited for a free connection. */
+  late: number;
+  latency: HistogramData;
+}

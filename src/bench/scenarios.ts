@@ -1,0 +1,273 @@
+import { Histogram } from "./histogram.ts";
+import type { LoadClient } from "./load-client.ts";
+import type { Endpoint, PublishReport } from "./messages.ts";
+import { loadAverage, sample, type Sample } from "./proc-stats.ts";
+import type { RunningTarget } from "./targets.ts";
+
+/**
+ * The scenarios, and one measured run of one of them against one freshly
+ * started target. Every phase has a hard time bound, so a hub that stalls
+ * or refuses shows up as numbers (loss, failed connects), not as a hang.
+ */
+export type ScenarioId = "a" | "b" | "c" | "d" | "e" | "f" | "g";
+export const SCENARIO_IDS: ScenarioId[] = ["a", "b", "c", "d", "e", "f", "g"];
+
+export interface Case {
+  scenario: ScenarioId;
+  /** Unique per case: "d-5000" and "d-10000" are two cases of scenario d. */
+  id: string;
+  title: string;
+  topics: number;
+  subscribersPerTopic: number;
+  /** Publishes per second over all topics; 0 = as fast as acknowledged. */
+  rate: number;
+  inflight: number;
+  durationMs: number;
+  payloadBytes: number;
+  /** Scenario f: events published before the storm, and how far back subscribers resume. */
+  storm?: { prefill: number; back: number; rate: number };
+}
+
+const PAYLOAD = 256;
+const INFLIGHT = 16;
+
+export function casesFor(ids: ScenarioId[], quick: boolean): Case[] {
+  const s = quick ? 3000 : 10_000;
+  const k = (full: number, small: number) => (quick ? small : full);
+  const base = { topics: 1, inflight: INFLIGHT, durationMs: s, payloadBytes: PAYLOAD };
+  const all: Case[] = [
+    { ...base, scenario: "a", id: "a", title: "one topic, 100 publishes/s", subscribersPerTopic: k(1000, 200), rate: 100 },
+    { ...base, scenario: "b", id: "b", title: "one topic, 20 publishes/s (unsaturated latency)", subscribersPerTopic: k(1000, 200), rate: 20 },
+    { ...base, scenario: "c", id: "c", title: "one topic, max fan-out (16 publishes in flight)", subscribersPerTopic: k(1000, 200), rate: 0 },
+    { ...base, scenario: "d", id: `d-${k(5000, 1000)}`, title: "many subscribers on one topic, 20 publishes/s", subscribersPerTopic: k(5000, 1000), rate: 20 },
+    { ...base, scenario: "d", id: `d-${k(10000, 2000)}`, title: "many subscribers on one topic, 20 publishes/s", subscribersPerTopic: k(10000, 2000), rate: 20 },
+    { ...base, scenario: "e", id: "e", title: `${k(1000, 100)} topics x 10 subscribers, 200 publishes/s round-robin`, topics: k(1000, 100), subscribersPerTopic: 10, rate: 200 },
+    {
+      ...base,
+      scenario: "f",
+      id: "f",
+      title: "reconnect storm: all drop and resume 100 events back, 20 publishes/s go on",
+      subscribersPerTopic: k(2000, 500),
+      rate: 20,
+      durationMs: k(8000, 4000),
+      storm: { prefill: 150, back: 100, rate: 100 },
+    },
+    { ...base, scenario: "g", id: "g", title: "durable publish throughput, no subscribers, 16 in flight", subscribersPerTopic: 0, rate: 0 },
+  ];
+  return all.filter((c) => ids.includes(c.scenario));
+}
+
+export interface Quantiles {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface RunResult {
+  target: string;
+  case: string;
+  scenario: ScenarioId;
+  rep: number;
+  ok: boolean;
+  errors: string[];
+  subscribers: number;
+  connectFailed: number;
+  connectMs: number;
+  expected: number;
+  received: number;
+  lost: number;
+  duplicates: number;
+  gapNotices: number;
+  reconnects: number;
+  deliveriesPerSec: number;
+  /** Publish→receive, ms. */
+  latency: Quantiles;
+  rssBeforeKiB: number;
+  rssIdleKiB: number;
+  /** KB (1,000 bytes) of server RSS per idle subscriber. */
+  rssPerSubscriberKB: number;
+  serverCpuPct: number;
+  /** Server CPU µs per delivery (per publish when there are no subscribers). */
+  serverCpuUsPerDelivery: number;
+  clientCpuPct: number;
+  clientCpuUsPerDelivery: number;
+  publishesSent: number;
+  publishesAcked: number;
+  publishesFailed: number;
+  publishesLate: number;
+  publishesPerSec: number;
+  /** Request→response of a publish, ms. */
+  publishLatency: Quantiles;
+  storm?: { catchUpMs: number; caughtUp: number; total: number; failed: number };
+  /** wrangler dev: the same two figures for the workerd running Herald alone (no proxy worker). */
+  workerd?: { rssPerSubscriberKB: number; serverCpuUsPerDelivery: number };
+  loadAverage: number;
+}
+
+const CONNECT_CONCURRENCY = 200;
+const CONNECT_TIMEOUT_MS = 15_000;
+const CONNECT_PHASE_MS = 90_000;
+const SETTLE_MS = 1500;
+const DRAIN_IDLE_MS = 10_000;
+const DRAIN_MAX_MS = 60_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function quantiles(h: Histogram): Quantiles {
+  const ms = (us: number) => Math.round(us) / 1000;
+  return { p50: ms(h.quantile(0.5)), p90: ms(h.quantile(0.9)), p99: ms(h.quantile(0.99)), max: ms(h.max) };
+}
+
+function topicNames(c: Case, rep: number): string[] {
+  return Array.from({ length: c.topics }, (_, i) => (c.topics === 1 ? `bench-${c.id}-${rep}` : `bench-${c.id}-${rep}-${i}`));
+}
+
+/** Waits until every subscriber holds every acknowledged publish, or progress stops. */
+async function drain(client: LoadClient, want: number): Promise<void> {
+  const started = Date.now();
+  let last = -1;
+  let lastChange = Date.now();
+  for (;;) {
+    const { unique } = await client.progress();
+    const have = Object.values(unique).reduce((s, n) => s + n, 0);
+    if (have >= want) return;
+    if (have !== last) {
+      last = have;
+      lastChange = Date.now();
+    }
+    if (Date.now() - lastChange > DRAIN_IDLE_MS || Date.now() - started > DRAIN_MAX_MS) return;
+    await sleep(50);
+  }
+}
+
+function expectedDeliveries(subscribers: Record<string, number>, published: PublishReport[]): number {
+  let total = 0;
+  for (const [topic, subs] of Object.entries(subscribers)) {
+    const acked = published.reduce((s, p) => s + (p.ackedByTopic[topic] ?? 0), 0);
+    total += subs * acked;
+  }
+  return total;
+}
+
+export async function runCase(target: RunningTarget, c: Case, rep: number, client: LoadClient, log: (line: string) => void): Promise<RunResult> {
+  const endpoint: Endpoint = target.endpoint;
+  const topics = topicNames(c, rep);
+  const errors: string[] = [];
+  {
+    await sleep(500);
+    const before = sample(target.serverPids());
+    const hereBefore = target.herePids ? sample(target.herePids()) : undefined;
+
+    const connected =
+      c.subscribersPerTopic > 0
+        ? await client.connect(
+            endpoint,
+            topics.map((topic) => ({ topic, count: c.subscribersPerTopic })),
+            CONNECT_CONCURRENCY,
+            CONNECT_TIMEOUT_MS,
+            CONNECT_PHASE_MS,
+            c.storm !== undefined,
+          )
+        : { ok: 0, failed: 0, errors: [], ms: 0 };
+    errors.push(...connected.errors);
+    if (connected.ok === 0 && c.subscribersPerTopic > 0) throw new Error(`no subscriber connected: ${connected.errors[0] ?? ""}`);
+    await sleep(SETTLE_MS);
+    const idle = sample(target.serverPids());
+    const hereIdle = target.herePids ? sample(target.herePids()) : undefined;
+    log(`  ${connected.ok} subscribers in ${(connected.ms / 1000).toFixed(1)} s; RSS ${before.rssKiB} → ${idle.rssKiB} KiB`);
+
+    const published: PublishReport[] = [];
+    let startSeq: Record<string, number> = {};
+    let storm: RunResult["storm"];
+
+    if (c.storm) {
+      // Fill the log first, so a resume 100 events back has them to replay.
+      const prefill = await client.publish({
+        endpoint, topics, rate: c.storm.rate, inflight: INFLIGHT, durationMs: 60_000, count: c.storm.prefill, payloadBytes: c.payloadBytes, startSeq,
+      });
+      published.push(prefill);
+      startSeq = prefill.lastSeq;
+      await drain(client, expectedDeliveries((await client.report()).subscribers, published));
+    }
+
+    await client.measure(true);
+    const clientBefore = process.cpuUsage();
+    const serverBefore: Sample = sample(target.serverPids());
+    const hereStart = target.herePids ? sample(target.herePids()) : undefined;
+    const publishing = client.publish({
+      endpoint, topics, rate: c.rate, inflight: c.rate > 0 ? Math.min(INFLIGHT, c.inflight) : c.inflight, durationMs: c.durationMs, payloadBytes: c.payloadBytes, startSeq,
+    });
+    if (c.storm) {
+      // Let live delivery run for a moment, then everyone drops at once.
+      await sleep(1000);
+      await client.measure(false);
+      const result = await client.storm(c.storm.back, 60_000);
+      storm = { catchUpMs: Math.round(result.lastCaughtUpMs), caughtUp: result.caughtUp, total: result.total, failed: result.failed };
+      errors.push(...result.errors);
+      log(`  storm: ${result.caughtUp}/${result.total} caught up in ${Math.round(result.lastCaughtUpMs)} ms`);
+    }
+    const main = await publishing;
+    published.push(main);
+    errors.push(...main.errors);
+    let report = await client.report();
+    const expected = expectedDeliveries(report.subscribers, published);
+    await drain(client, expected);
+    const serverAfter = sample(target.serverPids());
+    const hereEnd = target.herePids ? sample(target.herePids()) : undefined;
+    const clientCpu = process.cpuUsage(clientBefore);
+    await client.measure(false);
+    report = await client.report();
+    errors.push(...report.errors);
+
+    const received = Object.values(report.unique).reduce((s, n) => s + n, 0);
+    const windowMs = serverAfter.at - serverBefore.at;
+    const deliveryWindowMs = report.lastAt > 0 ? report.lastAt - main.startedAt : 0;
+    // In the storm, replayed events are deliveries too (they are the work).
+    const deliveries = c.storm ? report.frames : report.measured;
+    const perUnit = c.subscribersPerTopic > 0 ? deliveries : main.acked;
+    const clientUs = clientCpu.user + clientCpu.system;
+    const subscribers = connected.ok;
+    return {
+      target: target.name,
+      case: c.id,
+      scenario: c.scenario,
+      rep,
+      ok: true,
+      errors: [...new Set(errors)].slice(0, 10),
+      subscribers,
+      connectFailed: connected.failed,
+      connectMs: Math.round(connected.ms),
+      expected,
+      received,
+      lost: Math.max(0, expected - received),
+      duplicates: report.duplicates,
+      gapNotices: report.gapNotices,
+      reconnects: report.reconnects,
+      deliveriesPerSec: deliveryWindowMs > 0 && !c.storm ? Math.round(deliveries / (deliveryWindowMs / 1000)) : 0,
+      latency: c.storm ? { p50: NaN, p90: NaN, p99: NaN, max: NaN } : quantiles(report.latency),
+      rssBeforeKiB: before.rssKiB,
+      rssIdleKiB: idle.rssKiB,
+      rssPerSubscriberKB: subscribers > 0 ? Math.round(((idle.rssKiB - before.rssKiB) * 1024) / subscribers) / 1000 : NaN,
+      serverCpuPct: Math.round(((serverAfter.cpuUs - serverBefore.cpuUs) / (windowMs * 1000)) * 1000) / 10,
+      serverCpuUsPerDelivery: perUnit > 0 ? Math.round(((serverAfter.cpuUs - serverBefore.cpuUs) / perUnit) * 100) / 100 : NaN,
+      clientCpuPct: Math.round((clientUs / (windowMs * 1000)) * 1000) / 10,
+      clientCpuUsPerDelivery: perUnit > 0 ? Math.round((clientUs / perUnit) * 100) / 100 : NaN,
+      publishesSent: main.sent,
+      publishesAcked: main.acked,
+      publishesFailed: main.failed,
+      publishesLate: main.late,
+      publishesPerSec: Math.round((main.acked / (main.endedAt - main.startedAt)) * 1000 * 10) / 10,
+      publishLatency: quantiles(Histogram.from(main.latency)),
+      storm,
+      workerd:
+        hereBefore && hereIdle && hereStart && hereEnd
+          ? {
+              rssPerSubscriberKB: subscribers > 0 ? Math.round(((hereIdle.rssKiB - hereBefore.rssKiB) * 1024) / subscribers) / 1000 : NaN,
+              serverCpuUsPerDelivery: perUnit > 0 ? Math.round(((hereEnd.cpuUs - hereStart.cpuUs) / perUnit) * 100) / 100 : NaN,
+            }
+          : undefined,
+      loadAverage: loadAverage(),
+    };
+  }
+}
