@@ -69,7 +69,13 @@ export class Authenticator {
   private readonly getKey: JWTVerifyGetKey;
 
   constructor(private readonly config: Config) {
-    const secret = config.jwtSecret === undefined ? undefined : new TextEncoder().encode(config.jwtSecret);
+    // Imported once: jose would import a raw secret again on every verify.
+    const secret =
+      config.jwtSecret === undefined
+        ? undefined
+        : crypto.subtle.importKey("raw", new TextEncoder().encode(config.jwtSecret), { name: "HMAC", hash: "SHA-256" }, false, [
+            "verify",
+          ]);
     const jwks = config.jwksUrl === undefined ? undefined : createRemoteJWKSet(new URL(config.jwksUrl));
     this.algorithms = [...(secret ? ["HS256"] : []), ...(jwks ? ASYMMETRIC_ALGORITHMS : [])];
     // The algorithm allow-list has already refused anything this key
