@@ -30,9 +30,10 @@ export function encodeRetry(ms: number): Uint8Array {
 }
 
 /**
- * A frame with only an id: a parser sets its last event id from it and
- * dispatches nothing (no data), so a stream can hand out a resume position
- * before its first event.
+ * A frame with only an id: how a topic stream opened for a multiplexed
+ * stream announces its starting position to the merger (mux.ts), which
+ * never passes it on. (A parser would set its last event id from it and
+ * dispatch nothing.)
  */
 export function encodePosition(id: string): Uint8Array {
   return encoder.encode(`id: ${id}\n\n`);
