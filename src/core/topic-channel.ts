@@ -8,12 +8,6 @@ import type { Sql } from "./sql.js";
 import type { Sink, SinkFactory, SinkOptions } from "./sink.js";
 import { Subscriber } from "./subscriber.js";
 
-/**
- * One topic: its durable log and its open streams. Every method is
- * synchronous, so on either runtime a publish can never interleave with a
- * subscriber's replay: the replay is queued and the subscriber joins the
- * fan-out in one step, and it gets every later event exactly once.
- */
 export type PublishInput = AppendInput;
 
 export interface PublishResult {
@@ -45,6 +39,12 @@ export interface TopicStats {
   oldestId: string | null;
 }
 
+/**
+ * One topic: its durable log and its open streams. Every method is
+ * synchronous, so on either runtime a publish can never interleave with a
+ * subscriber's replay: the replay is queued and the subscriber joins the
+ * fan-out in one step, and it gets every later event exactly once.
+ */
 export class TopicChannel {
   private readonly log: EventLog;
   private readonly fanout = new Fanout();
