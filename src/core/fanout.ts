@@ -30,11 +30,12 @@ export class Fanout {
     return delivered;
   }
 
-  /** Ends the streams whose token expired, each with its own notice. */
-  expire(now: number, notice: Uint8Array): void {
+  /** Ends the streams whose token expired with a notice, encoded only if one did. */
+  expire(now: number, notice: () => Uint8Array): void {
+    let bytes: Uint8Array | undefined;
     for (const subscriber of this.subscribers) {
       if (subscriber.expiresAt !== undefined && subscriber.expiresAt <= now) {
-        subscriber.end("expired", notice);
+        subscriber.end("expired", (bytes ??= notice()));
       }
     }
   }

@@ -104,7 +104,7 @@ export class TopicChannel {
 
   /** Heartbeats and token expiry; the runtime calls it about once a second. */
   tick(now: number): void {
-    this.fanout.expire(now, encodeFrame({ event: "herald.expired", data: JSON.stringify({ topic: this.topic }) }));
+    this.fanout.expire(now, () => encodeFrame({ event: "herald.expired", data: JSON.stringify({ topic: this.topic }) }));
     if (now - this.lastPing >= this.config.heartbeatSeconds * 1000) {
       this.lastPing = now;
       this.fanout.beat(PING);
