@@ -19,19 +19,8 @@ import type {
  */
 const WORKER_URL = new URL("./load-worker.ts", import.meta.url);
 
-export interface MergedReport {
-  unique: Record<string, number>;
-  subscribers: Record<string, number>;
-  frames: number;
-  measured: number;
-  duplicates: number;
-  gapNotices: number;
-  reconnects: number;
-  errors: string[];
-  firstAt: number;
-  lastAt: number;
-  latency: Histogram;
-}
+/** The workers' SubscriberReports added up, with a live histogram. */
+export type MergedReport = Omit<SubscriberReport, "type" | "missing" | "latency"> & { latency: Histogram };
 
 class Thread {
   private readonly worker: Worker;

@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach } from "vitest";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { connect, type ConnectOptions, type HeraldClient } from "../../src/client/index.js";
 import { mint } from "../contract/harness.js";
 import { TEST_SECRET } from "../contract/profiles.js";
@@ -25,6 +25,21 @@ export async function startHub(env: Record<string, string> = {}): Promise<HubPro
   const dir = mkdtempSync(join(tmpdir(), "herald-client-"));
   const port = String(await freePort());
   return new HubProcess({ ...HUB_ENV, PORT: port, HERALD_DB: join(dir, "herald.db"), ...env }).start();
+}
+
+/** The hub of the describe block this is called in: started before its tests, killed after. */
+export function suiteHub(env: Record<string, string> = {}): () => HubProcess {
+  let hub: HubProcess | undefined;
+  beforeAll(async () => {
+    hub = await startHub(env);
+  });
+  afterAll(async () => {
+    await hub?.stop("SIGKILL");
+  });
+  return () => {
+    if (!hub) throw new Error("the hub has not started");
+    return hub;
+  };
 }
 
 export function subscriberToken(subscribe: string[] = ["*"], expiresIn: number | string = "10m"): Promise<string> {

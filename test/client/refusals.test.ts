@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sleep, uniqueTopic } from "../contract/harness.js";
-import type { HubProcess } from "../node/hub-process.js";
-import { openClient, publish, requests, startHub, subscriberToken } from "./fixtures.js";
+import { openClient, publish, requests, suiteHub, subscriberToken } from "./fixtures.js";
 import { numbers, Recorder } from "./recorder.js";
 
 describe("client: refusals and gaps", () => {
-  let hub: HubProcess;
-  beforeAll(async () => {
-    hub = await startHub({ HISTORY_LIMIT: "5" });
-  });
-  afterAll(async () => {
-    await hub.stop("SIGKILL");
-  });
+  const hub = suiteHub({ HISTORY_LIMIT: "5" });
 
   it("closes with the hub's forbidden error and makes no further request", async () => {
     const allowed = uniqueTopic("ok");
     const secret = uniqueTopic("secret");
-    const recorder = new Recorder(openClient(hub, { topics: [allowed, secret], token: await subscriberToken([allowed]) }));
+    const recorder = new Recorder(openClient(hub(), { topics: [allowed, secret], token: await subscriberToken([allowed]) }));
     await recorder.until(() => recorder.client.state === "closed", "the connection to close");
     await sleep(1500);
     expect(recorder.client.error).toMatchObject({ code: "forbidden", status: 403, fatal: true });
@@ -28,7 +21,7 @@ describe("client: refusals and gaps", () => {
   });
 
   it("closes with unauthorized when a private topic is asked for without a token", async () => {
-    const recorder = new Recorder(openClient(hub, { topics: [uniqueTopic()] }));
+    const recorder = new Recorder(openClient(hub(), { topics: [uniqueTopic()] }));
     await recorder.until(() => recorder.client.state === "closed", "the connection to close");
     expect(recorder.client.error).toMatchObject({ code: "unauthorized", status: 401, fatal: true });
   });
@@ -36,14 +29,14 @@ describe("client: refusals and gaps", () => {
   it("reports a gap in its own callback when what it missed was trimmed, then carries on", async () => {
     const topic = uniqueTopic();
     const token = await subscriberToken();
-    const first = new Recorder(openClient(hub, { topics: [topic], token }));
+    const first = new Recorder(openClient(hub(), { topics: [topic], token }));
     await first.untilOpen();
-    await publish(hub, topic, 1);
+    await publish(hub(), topic, 1);
     await first.untilData(topic, 1);
     first.client.close();
-    for (let i = 2; i <= 10; i++) await publish(hub, topic, i);
+    for (let i = 2; i <= 10; i++) await publish(hub(), topic, i);
 
-    const second = new Recorder(openClient(hub, { topics: [topic], token, lastEventId: first.client.cursor }));
+    const second = new Recorder(openClient(hub(), { topics: [topic], token, lastEventId: first.client.cursor }));
     await second.untilData(topic, 5);
     expect(second.gaps).toHaveLength(1);
     expect(second.gaps[0]).toMatchObject({ topic, reason: "trimmed" });

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { mint, sleep, uniqueTopic } from "../contract/harness.js";
-import type { HubProcess } from "../node/hub-process.js";
-import { openClient, publish, requests, startHub, subscriberToken } from "./fixtures.js";
+import { openClient, publish, requests, suiteHub, subscriberToken } from "./fixtures.js";
 import { numbers, Recorder } from "./recorder.js";
 
 /** Waits out a token's `exp` (whole seconds) with the hub's leeway at 0. */
@@ -24,28 +23,22 @@ function tokenSupply(lifetime: number | string = "10m", latency = 0) {
 }
 
 describe("client: tokens", () => {
-  let hub: HubProcess;
-  beforeAll(async () => {
-    hub = await startHub();
-  });
-  afterAll(async () => {
-    await hub.stop("SIGKILL");
-  });
+  const hub = suiteHub();
 
   it("on a 401 gets a fresh token from the function and resumes with nothing lost or repeated", async () => {
     const topic = uniqueTopic();
     const supply = tokenSupply("3s");
-    const recorder = new Recorder(openClient(hub, { topics: [topic], token: supply.next }));
+    const recorder = new Recorder(openClient(hub(), { topics: [topic], token: supply.next }));
     await recorder.untilOpen();
-    for (let i = 1; i <= 3; i++) await publish(hub, topic, i);
+    for (let i = 1; i <= 3; i++) await publish(hub(), topic, i);
     await recorder.untilData(topic, 3);
 
     // The hub goes away before the token expires and comes back after: the
     // reconnect presents the expired token and is refused with a 401.
-    await hub.stop("SIGTERM");
+    await hub().stop("SIGTERM");
     await untilExpired(supply.issued[0]!);
-    await hub.start();
-    for (let i = 4; i <= 6; i++) await publish(hub, topic, i);
+    await hub().start();
+    for (let i = 4; i <= 6; i++) await publish(hub(), topic, i);
 
     await recorder.untilData(topic, 6);
     await sleep(300);
@@ -62,12 +55,12 @@ describe("client: tokens", () => {
     // The refresh takes a while, as a token endpoint does: events published
     // meanwhile reach the client only through its cursor.
     const supply = tokenSupply("2s", 300);
-    const recorder = new Recorder(openClient(hub, { topics: [topic], token: supply.next }));
+    const recorder = new Recorder(openClient(hub(), { topics: [topic], token: supply.next }));
     await recorder.untilOpen();
     let published = 0;
     const deadline = Date.now() + 3500;
     while (Date.now() < deadline) {
-      await publish(hub, topic, ++published);
+      await publish(hub(), topic, ++published);
       await sleep(40);
     }
     await recorder.untilData(topic, published);
@@ -82,7 +75,7 @@ describe("client: tokens", () => {
   it("with a plain-string token, closes on herald.expired with token_expired instead of retrying", async () => {
     const topic = uniqueTopic();
     const token = await subscriberToken(["*"], "1s");
-    const recorder = new Recorder(openClient(hub, { topics: [topic], token }));
+    const recorder = new Recorder(openClient(hub(), { topics: [topic], token }));
     await recorder.untilOpen();
     await recorder.until(() => recorder.client.state === "closed", "the connection to close", 5000);
     await sleep(1000);
@@ -97,7 +90,7 @@ describe("client: tokens", () => {
       calls++;
       return mint({ herald: { subscribe: ["*"] }, n: calls }, { secret: "another-secret-that-is-at-least-32-bytes" });
     };
-    const recorder = new Recorder(openClient(hub, { topics: [uniqueTopic()], token: wrongKey }));
+    const recorder = new Recorder(openClient(hub(), { topics: [uniqueTopic()], token: wrongKey }));
     await recorder.until(() => recorder.client.state === "closed", "the connection to close");
     await sleep(1000);
     expect(recorder.client.error).toMatchObject({ code: "invalid_token", status: 401, fatal: true });
@@ -113,7 +106,7 @@ describe("client: tokens", () => {
       if (calls <= 2) throw new Error("token endpoint down");
       return subscriberToken();
     };
-    const recorder = new Recorder(openClient(hub, { topics: [uniqueTopic()], token: flaky }));
+    const recorder = new Recorder(openClient(hub(), { topics: [uniqueTopic()], token: flaky }));
     await recorder.untilOpen();
     expect(calls).toBe(3);
     expect(recorder.errors.map((e) => [e.code, e.fatal])).toEqual([

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sleep, uniqueTopic } from "../contract/harness.js";
-import type { HubProcess } from "../node/hub-process.js";
-import { openClient, publish, requests, startHub, subscriberToken } from "./fixtures.js";
+import { openClient, publish, requests, suiteHub, subscriberToken } from "./fixtures.js";
 import { numbers, Recorder } from "./recorder.js";
 
 /** Asserts `data` is n, n+1, ..., last: a run with nothing missing or repeated. */
@@ -11,22 +10,16 @@ function expectRun(data: string[], last: number): void {
 }
 
 describe("client: changing topics on a live connection", () => {
-  let hub: HubProcess;
-  beforeAll(async () => {
-    hub = await startHub();
-  });
-  afterAll(async () => {
-    await hub.stop("SIGKILL");
-  });
+  const hub = suiteHub();
 
   it("subscribe and unsubscribe while publishes race: kept topics lose and repeat nothing", async () => {
     const [a, b, c] = [uniqueTopic("a"), uniqueTopic("b"), uniqueTopic("c")];
-    const recorder = new Recorder(openClient(hub, { topics: [a, b], token: await subscriberToken() }));
+    const recorder = new Recorder(openClient(hub(), { topics: [a, b], token: await subscriberToken() }));
     await recorder.untilOpen();
     const rounds = 40;
     for (let i = 1; i <= rounds; i++) {
       // Not awaited together: each change reconnects while the last events are in flight.
-      await Promise.all([publish(hub, a, i), publish(hub, b, i), publish(hub, c, i)]);
+      await Promise.all([publish(hub(), a, i), publish(hub(), b, i), publish(hub(), c, i)]);
       if (i === 10) recorder.client.subscribe(c);
       if (i === 20) recorder.client.unsubscribe(b);
       if (i === 30) recorder.client.subscribe(b);
@@ -53,12 +46,12 @@ describe("client: changing topics on a live connection", () => {
 
   it("refuses to drop the last topic, and ignores a change to the same set", async () => {
     const topic = uniqueTopic();
-    const client = openClient(hub, { topics: [topic], token: await subscriberToken() });
+    const client = openClient(hub(), { topics: [topic], token: await subscriberToken() });
     const recorder = new Recorder(client);
     await recorder.untilOpen();
     expect(() => client.unsubscribe(topic)).toThrow(/at least one topic/);
     client.setTopics([` ${topic} `, topic]);
-    await publish(hub, topic, 1);
+    await publish(hub(), topic, 1);
     await recorder.untilData(topic, 1);
     expect(requests.streams).toHaveLength(1);
   });

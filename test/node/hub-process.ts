@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { NODE_BUNDLE } from "../../src/tools/build-node.ts";
+
+const START_TIMEOUT_MS = 10_000;
 
 /**
  * The Node entry as users run it: the built single-file bundle in its own
  * process, on an ephemeral port, read over real HTTP.
  */
-import { NODE_BUNDLE } from "../../src/tools/build-node.ts";
-const START_TIMEOUT_MS = 10_000;
-
 export class HubProcess {
   url = "";
   output = "";
