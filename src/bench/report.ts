@@ -44,6 +44,7 @@ const MEDIAN_FIELDS = [
   "latency.p99",
   "latency.max",
   "rssPerSubscriberKB",
+  "rssColdPerSubscriberKB",
   "serverCpuUsPerDelivery",
   "serverCpuPct",
   "clientCpuPct",
@@ -152,6 +153,7 @@ function columnsFor(c: Case): Column[] {
     lat("p99"),
     lat("max"),
     { title: "RSS/sub KB", field: "rssPerSubscriberKB", show: (v) => fmt(v, 1) },
+    { title: "cold RSS/sub KB", field: "rssColdPerSubscriberKB", show: (v) => fmt(v, 1) },
     { title: "server µs/delivery", field: "serverCpuUsPerDelivery", show: (v) => fmt(v, 1) },
     { title: "server CPU %", field: "serverCpuPct", show: (v) => fmt(v) },
     { title: "client CPU %", field: "clientCpuPct", show: (v) => fmt(v) },
@@ -288,6 +290,7 @@ function headline(summaries: Summary[], cases: Case[]): string {
     [`(d) p99 ms, ${dBig ?? "d"}`, dBig, "latency.p99", ms],
     ["(a) RSS per idle subscriber, KB", id("a"), "rssPerSubscriberKB", (v) => fmt(v, 1)],
     [`(d) RSS per idle subscriber, KB, ${dBig ?? "d"}`, dBig, "rssPerSubscriberKB", (v) => fmt(v, 1)],
+    ["(a) RSS from a cold start per subscriber, KB", id("a"), "rssColdPerSubscriberKB", (v) => fmt(v, 1)],
     ["(f) storm: all caught up, ms", id("f"), "storm.catchUpMs", ms],
     ["(g) publishes/s, no subscribers", id("g"), "publishesPerSec", (v) => fmt(v)],
   ];
@@ -349,10 +352,15 @@ const howToRead = (reps: number): string => `## How to read these numbers
   before the fan-out) and the client's own time to get to the socket: with
   10,000 sockets on one client core, the last subscriber read in a burst waits
   for the other 9,999.
-- **RSS/sub**: server RSS with all subscribers connected and idle, minus RSS
-  just before they connected, divided by the subscriber count (KB = 1,000
-  bytes). For Node processes it includes whatever the garbage collector has
-  not returned yet.
+- **RSS/sub**: what one more idle subscriber costs. A tenth of the
+  subscribers connect first; RSS/sub is the server's RSS with all of them
+  connected and idle, minus its RSS with that first tenth, divided by the
+  subscribers added (KB = 1,000 bytes). The first tenth absorbs one-time
+  costs that are not per subscriber: code paged in on first use, heaps and
+  allocator arenas sized. Those are in **RSS from a cold start per
+  subscriber** (RSS growth from before any subscriber, divided by all of
+  them), in the headline and the JSON. For Node processes both include
+  whatever the garbage collector has not returned yet.
 - **server µs/delivery**: the server's CPU time (utime+stime from
   /proc/<pid>/stat, all its threads and processes) over the publishing window
   and the drain after it, divided by the deliveries in that window. It

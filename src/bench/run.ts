@@ -201,7 +201,7 @@ function failedRun(target: TargetName, caseId: string, scenario: ScenarioId, rep
   return {
     target, case: caseId, scenario, rep, ok: false, errors: [error.slice(0, 500)],
     subscribers: 0, connectFailed: 0, connectMs: 0, expected: 0, received: 0, lost: 0, duplicates: 0, gapNotices: 0, reconnects: 0,
-    deliveriesPerSec: NaN, latency: nan, rssBeforeKiB: 0, rssIdleKiB: 0, rssPerSubscriberKB: NaN, serverCpuPct: NaN,
+    deliveriesPerSec: NaN, latency: nan, rssBeforeKiB: 0, rssWarmKiB: 0, rssIdleKiB: 0, rssPerSubscriberKB: NaN, rssColdPerSubscriberKB: NaN, serverCpuPct: NaN,
     serverCpuUsPerDelivery: NaN, clientCpuPct: NaN, clientCpuUsPerDelivery: NaN, publishesSent: 0, publishesAcked: 0,
     publishesFailed: 0, publishesLate: 0, publishesPerSec: NaN, publishLatency: nan, loadAverage: loadAverage(),
   };
@@ -236,7 +236,7 @@ outer: for (let rep = 1; rep <= reps; rep++) {
         log(
           `  ${result.subscribers} subs, lost ${result.lost}, dup ${result.duplicates}, ${result.deliveriesPerSec} deliveries/s, ` +
             `p50 ${l.p50} p99 ${l.p99} max ${l.max} ms, ${result.publishesPerSec} pub/s (pub p99 ${result.publishLatency.p99} ms), ` +
-            `RSS/sub ${result.rssPerSubscriberKB} KB, server ${result.serverCpuUsPerDelivery} µs/delivery (${result.serverCpuPct}%), client ${result.clientCpuPct}%` +
+            `RSS/sub ${result.rssPerSubscriberKB} KB (cold ${result.rssColdPerSubscriberKB}), server ${result.serverCpuUsPerDelivery} µs/delivery (${result.serverCpuPct}%), client ${result.clientCpuPct}%` +
             (result.storm ? `, storm ${result.storm.caughtUp}/${result.storm.total} in ${result.storm.catchUpMs} ms` : "") +
             (result.errors.length > 0 ? `\n  errors: ${result.errors.slice(0, 3).join(" | ")}` : ""),
         );

@@ -83,10 +83,14 @@ export interface RunResult {
   deliveriesPerSec: number;
   /** Publish→receive, ms. */
   latency: Quantiles;
+  /** Server RSS before any subscriber, after the first tenth, and with all of them. */
   rssBeforeKiB: number;
+  rssWarmKiB: number;
   rssIdleKiB: number;
-  /** KB (1,000 bytes) of server RSS per idle subscriber. */
+  /** KB (1,000 bytes) of server RSS per idle subscriber past the first tenth. */
   rssPerSubscriberKB: number;
+  /** The same from a cold start: one-time costs spread over the subscribers. */
+  rssColdPerSubscriberKB: number;
   serverCpuPct: number;
   /** Server CPU µs per delivery (per publish when there are no subscribers). */
   serverCpuUsPerDelivery: number;
@@ -150,6 +154,10 @@ function expectedDeliveries(subscribers: Record<string, number>, published: Publ
   return total;
 }
 
+function perSubscriberKB(from: Sample, to: Sample, subscribers: number): number {
+  return subscribers > 0 ? Math.round(((to.rssKiB - from.rssKiB) * 1024) / subscribers) / 1000 : NaN;
+}
+
 export async function runCase(target: RunningTarget, c: Case, rep: number, client: LoadClient, log: (line: string) => void): Promise<RunResult> {
   const endpoint: Endpoint = target.endpoint;
   const topics = topicNames(c, rep);
@@ -157,19 +165,26 @@ export async function runCase(target: RunningTarget, c: Case, rep: number, clien
   {
     await sleep(500);
     const before = sample(target.serverPids());
-    const hereBefore = target.herePids ? sample(target.herePids()) : undefined;
 
-    const connected =
+    // A tenth of the subscribers connect first and absorb the one-time costs
+    // (code paged in, heaps and allocator arenas sized), so RSS/sub is what
+    // one more subscriber costs; the cold figure is kept beside it.
+    const warmPerTopic = Math.ceil(c.subscribersPerTopic / 10);
+    const connect = (count: number) =>
       c.subscribersPerTopic > 0
-        ? await client.connect(
-            endpoint,
-            topics.map((topic) => ({ topic, count: c.subscribersPerTopic })),
-            CONNECT_CONCURRENCY,
-            CONNECT_TIMEOUT_MS,
-            CONNECT_PHASE_MS,
-            c.storm !== undefined,
-          )
-        : { ok: 0, failed: 0, errors: [], ms: 0 };
+        ? client.connect(endpoint, topics.map((topic) => ({ topic, count })), CONNECT_CONCURRENCY, CONNECT_TIMEOUT_MS, CONNECT_PHASE_MS, c.storm !== undefined)
+        : Promise.resolve({ ok: 0, failed: 0, errors: [], ms: 0 });
+    const warmConnected = await connect(warmPerTopic);
+    await sleep(SETTLE_MS);
+    const warm = sample(target.serverPids());
+    const hereWarm = target.herePids ? sample(target.herePids()) : undefined;
+    const rest = await connect(c.subscribersPerTopic - warmPerTopic);
+    const connected = {
+      ok: warmConnected.ok + rest.ok,
+      failed: warmConnected.failed + rest.failed,
+      errors: [...warmConnected.errors, ...rest.errors],
+      ms: warmConnected.ms + rest.ms,
+    };
     errors.push(...connected.errors);
     if (connected.ok === 0 && c.subscribersPerTopic > 0) throw new Error(`no subscriber connected: ${connected.errors[0] ?? ""}`);
     await sleep(SETTLE_MS);
@@ -247,8 +262,10 @@ export async function runCase(target: RunningTarget, c: Case, rep: number, clien
       deliveriesPerSec: deliveryWindowMs > 0 && !c.storm ? Math.round(deliveries / (deliveryWindowMs / 1000)) : 0,
       latency: c.storm ? { p50: NaN, p90: NaN, p99: NaN, max: NaN } : quantiles(report.latency),
       rssBeforeKiB: before.rssKiB,
+      rssWarmKiB: warm.rssKiB,
       rssIdleKiB: idle.rssKiB,
-      rssPerSubscriberKB: subscribers > 0 ? Math.round(((idle.rssKiB - before.rssKiB) * 1024) / subscribers) / 1000 : NaN,
+      rssPerSubscriberKB: perSubscriberKB(warm, idle, rest.ok),
+      rssColdPerSubscriberKB: perSubscriberKB(before, idle, subscribers),
       serverCpuPct: Math.round(((serverAfter.cpuUs - serverBefore.cpuUs) / (windowMs * 1000)) * 1000) / 10,
       serverCpuUsPerDelivery: perUnit > 0 ? Math.round(((serverAfter.cpuUs - serverBefore.cpuUs) / perUnit) * 100) / 100 : NaN,
       clientCpuPct: Math.round((clientUs / (windowMs * 1000)) * 1000) / 10,
@@ -261,9 +278,9 @@ export async function runCase(target: RunningTarget, c: Case, rep: number, clien
       publishLatency: quantiles(Histogram.from(main.latency)),
       storm,
       workerd:
-        hereBefore && hereIdle && hereStart && hereEnd
+        hereWarm && hereIdle && hereStart && hereEnd
           ? {
-              rssPerSubscriberKB: subscribers > 0 ? Math.round(((hereIdle.rssKiB - hereBefore.rssKiB) * 1024) / subscribers) / 1000 : NaN,
+              rssPerSubscriberKB: perSubscriberKB(hereWarm, hereIdle, rest.ok),
               serverCpuUsPerDelivery: perUnit > 0 ? Math.round(((hereEnd.cpuUs - hereStart.cpuUs) / perUnit) * 100) / 100 : NaN,
             }
           : undefined,

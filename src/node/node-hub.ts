@@ -1,4 +1,3 @@
-import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Config } from "../core/config.js";
 import { Counters } from "../core/counters.js";
 import { HeraldError } from "../core/errors.js";
@@ -74,19 +73,17 @@ export class NodeHub implements Hub {
     return new Response(null, { headers: { ...SSE_HEADERS, connection: "close", [ATTACH_HEADER]: id } });
   }
 
-  /** Hands the socket of a stream Response to its sink; false for other responses. */
-  claim(response: Response, outgoing: ServerResponse): boolean {
+  /**
+   * The sink waiting for a stream Response's connection (null if it waited
+   * too long), with the marker header removed; undefined for other responses.
+   */
+  claim(response: Response): SocketSink | null | undefined {
     const id = response.headers.get(ATTACH_HEADER);
-    if (id === null) return false;
-    const headers: OutgoingHttpHeaders = {};
-    response.headers.forEach((value, name) => {
-      if (name !== ATTACH_HEADER) headers[name] = value;
-    });
+    if (id === null) return undefined;
+    response.headers.delete(ATTACH_HEADER);
     const waiting = this.unclaimed.get(id);
     this.unclaimed.delete(id);
-    if (waiting) waiting.sink.attach(outgoing, headers);
-    else outgoing.destroy();
-    return true;
+    return waiting?.sink ?? null;
   }
 
   /** Runs `tick` on the process's one timer until the returned function is called. */

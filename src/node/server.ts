@@ -9,9 +9,12 @@ import { parseConfig, parseServerConfig, type RawEnv } from "../core/config.js";
 import { applyMigrations } from "../core/sql.js";
 import { createApp, type Runtime } from "../http/app.js";
 import { MIGRATIONS } from "../migrations.js";
+import { writeResponse } from "./bare-response.js";
 import { metricsText } from "./metrics.js";
 import { NodeHub } from "./node-hub.js";
 import { openSqlite } from "./sql.js";
+import { openStreamDoor } from "./stream-door.js";
+import { startOnResponse, startOnSocket } from "./stream-start.js";
 
 /** How often topics are ticked: heartbeats and token expiry. */
 const TICK_MS = 1000;
@@ -50,13 +53,21 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
       });
     }
     const response = await app.fetch(request, {});
-    // A single-topic stream is written to its socket by the hub itself.
+    const sink = hub.claim(response);
+    if (sink === undefined) return response;
     // (The server is plain HTTP/1.1: `outgoing` is a ServerResponse.)
-    return hub.claim(response, (env as HttpBindings).outgoing) ? RESPONSE_ALREADY_SENT : response;
+    startOnResponse(sink, response, (env as HttpBindings).outgoing);
+    return RESPONSE_ALREADY_SENT;
   };
 
   // Plain HTTP/1.1 (no serverOptions asking for http2 or https).
   const http = createAdaptorServer({ fetch, hostname: server.host }) as Server;
+  const door = openStreamDoor(http, async (request, socket) => {
+    const response = await app.fetch(request, {});
+    const sink = hub.claim(response);
+    if (sink === undefined) return writeResponse(socket, response);
+    startOnSocket(sink, response, socket);
+  });
   await new Promise<void>((resolve) => http.listen(server.port, server.host, resolve));
   const ticker = setInterval(() => hub.tick(Date.now()), TICK_MS);
   const { port } = http.address() as AddressInfo;
@@ -69,6 +80,7 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
       hub.close();
       // The ended streams leave idle keep-alive connections behind.
       setImmediate(() => http.closeIdleConnections());
+      door.dropWaiting();
       const force = setTimeout(() => http.closeAllConnections(), DRAIN_MS);
       await closed;
       clearTimeout(force);

@@ -1,6 +1,9 @@
-import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { Writable } from "node:stream";
 import { byteLength, ProgressWatch, type CloseReason, type Sink, type SinkOptions } from "../core/sink.js";
 import type { Flushable } from "./write-batch.js";
+
+/** Where a stream's bytes go once its head is sent: a node:http response or a bare socket. */
+export type StreamOut = Pick<Writable, "write" | "end" | "destroy" | "destroyed" | "writableLength" | "once">;
 
 /**
  * A subscriber's stream written straight to its socket: frames queued in a
@@ -11,7 +14,7 @@ import type { Flushable } from "./write-batch.js";
  */
 export class SocketSink implements Sink, Flushable {
   readonly expiresAt: number | undefined;
-  private response?: ServerResponse;
+  private out?: StreamOut;
   private pending: Uint8Array[];
   private pendingBytes: number;
   private open = true;
@@ -34,16 +37,12 @@ export class SocketSink implements Sink, Flushable {
     return this.open;
   }
 
-  /** Starts the response; until now, frames wait here (in order). */
-  attach(response: ServerResponse, headers: OutgoingHttpHeaders): void {
-    if (!this.open) return void response.destroy();
-    this.response = response;
-    response.on("close", () => this.finish("client"));
-    // The stream ends with the connection (it carries `connection: close`),
-    // so no chunked framing: each write is the frames alone.
-    response.useChunkedEncodingByDefault = false;
-    response.writeHead(200, headers);
-    response.flushHeaders();
+  /** Starts writing to `out`, whose head is sent; until now, frames wait here (in order). */
+  attach(out: StreamOut): void {
+    if (out.destroyed) return this.finish("client");
+    if (!this.open) return void out.destroy();
+    this.out = out;
+    out.once("close", () => this.finish("client"));
     this.batch.markDirty(this);
   }
 
@@ -61,16 +60,16 @@ export class SocketSink implements Sink, Flushable {
   }
 
   flush(): void {
-    if (!this.response || !this.open || this.pendingBytes === 0) return;
+    if (!this.out || !this.open || this.pendingBytes === 0) return;
     const chunk = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    this.response.write(chunk);
+    this.out.write(chunk);
   }
 
   beat(ping: Uint8Array): void {
     if (!this.open) return;
-    if (this.response && this.progress.stalled(this.unread())) return this.drop("stalled");
+    if (this.out && this.progress.stalled(this.unread())) return this.drop("stalled");
     this.send(ping);
   }
 
@@ -78,7 +77,7 @@ export class SocketSink implements Sink, Flushable {
     if (!this.open) return;
     if (last) this.pending.push(last), (this.pendingBytes += last.byteLength);
     this.flush();
-    this.response?.end();
+    this.out?.end();
     this.finish(reason);
   }
 
@@ -87,13 +86,13 @@ export class SocketSink implements Sink, Flushable {
   }
 
   private unread(): number {
-    return this.pendingBytes + (this.response?.writableLength ?? 0);
+    return this.pendingBytes + (this.out?.writableLength ?? 0);
   }
 
   private drop(reason: CloseReason): void {
     this.pending = [];
     this.pendingBytes = 0;
-    this.response?.destroy();
+    this.out?.destroy();
     this.finish(reason);
   }
 

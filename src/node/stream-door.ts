@@ -1,0 +1,85 @@
+import type { Server } from "node:http";
+import type { Socket } from "node:net";
+import { readStreamRequest } from "./stream-request.js";
+
+/** A connection that has sent nothing by then goes to node:http, whose timeouts apply. */
+const FIRST_BYTES_MS = 5000;
+
+/** Answers a stream request on its bare socket. */
+export type StreamAnswer = (request: Request, socket: Socket) => Promise<void>;
+
+/**
+ * node:http keeps a parser, an IncomingMessage and a ServerResponse alive
+ * for as long as a response is open: for a hub holding thousands of idle
+ * streams, that is most of its memory. So a connection whose first bytes
+ * are a plain single-topic stream request (see stream-request.ts) is
+ * answered on the bare socket, and carries only that stream; every other
+ * connection is node:http's, byte for byte as it arrived.
+ */
+export function openStreamDoor(http: Server, answer: StreamAnswer): { dropWaiting(): void } {
+  // node:http installs its parser with a 'connection' listener (documented:
+  // emitting 'connection' hands it a socket). Take it, so it runs only for
+  // the connections the door passes on.
+  const listeners = http.listeners("connection");
+  if (listeners.length !== 1) throw new Error(`herald: expected node:http's one 'connection' listener, found ${listeners.length}`);
+  const parse = listeners[0] as (socket: Socket) => void;
+  http.removeListener("connection", parse);
+  const waiting = new Set<Socket>();
+  http.on("connection", (socket: Socket) => {
+    // Every listener here is removed once the connection is decided, so an
+    // idle stream holds nothing of the door's.
+    const decided = () => {
+      waiting.delete(socket);
+      socket.setTimeout(0);
+      socket.removeListener("timeout", onSilence);
+      socket.removeListener("close", decided);
+      socket.removeListener("data", onFirstBytes);
+    };
+    const handOver = (chunk?: Buffer) => {
+      decided();
+      socket.removeListener("error", onError);
+      socket.pause();
+      if (chunk) socket.unshift(chunk);
+      parse.call(http, socket);
+      socket.resume();
+    };
+    const onSilence = () => handOver();
+    const onFirstBytes = (chunk: Buffer) => {
+      const request = readStreamRequest(chunk);
+      if (!request) return handOver(chunk);
+      decided();
+      // Whatever else the client sends on a stream connection is not read as HTTP.
+      socket.on("data", ignore);
+      // node:http's sockets allow half-open connections; a stream ends when its client does.
+      socket.on("end", endToo);
+      const url = `http://${request.headers.find(([name]) => name === "host")![1]}${request.target}`;
+      answer(new Request(url, { headers: request.headers }), socket).catch((error: unknown) => {
+        console.error("herald: a stream request failed", error);
+        socket.destroy();
+      });
+    };
+    waiting.add(socket);
+    socket.on("error", onError);
+    socket.on("data", onFirstBytes);
+    socket.on("close", decided);
+    socket.on("timeout", onSilence);
+    socket.setTimeout(FIRST_BYTES_MS);
+  });
+  return {
+    /** On shutdown: connections that have not asked for anything yet are closed. */
+    dropWaiting: () => {
+      for (const socket of waiting) socket.destroy();
+    },
+  };
+}
+
+function ignore(): void {}
+
+function endToo(this: Socket): void {
+  this.end();
+}
+
+// A reset is the client leaving: 'close' follows, and ends its stream.
+function onError(this: Socket): void {
+  this.destroy();
+}
