@@ -80,8 +80,10 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
       hub.close();
       // The ended streams leave idle keep-alive connections behind.
       setImmediate(() => http.closeIdleConnections());
-      door.dropWaiting();
-      const force = setTimeout(() => http.closeAllConnections(), DRAIN_MS);
+      const force = setTimeout(() => {
+        http.closeAllConnections();
+        door.destroyAll();
+      }, DRAIN_MS);
       await closed;
       clearTimeout(force);
       sql.close();

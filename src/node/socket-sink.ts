@@ -18,7 +18,7 @@ export class SocketSink implements Sink, Flushable {
   private pending: Uint8Array[];
   private pendingBytes: number;
   private open = true;
-  private readonly limit: number;
+  private limit: number;
   private readonly progress = new ProgressWatch();
   private readonly onClose: SinkOptions["onClose"];
 
@@ -37,10 +37,19 @@ export class SocketSink implements Sink, Flushable {
     return this.open;
   }
 
-  /** Starts writing to `out`, whose head is sent; until now, frames wait here (in order). */
-  attach(out: StreamOut): void {
+  /**
+   * Starts writing to `out`; until now, frames wait here (in order). `head`
+   * is the response head if it is not sent yet: it goes out in the same
+   * write as the first frames.
+   */
+  attach(out: StreamOut, head?: Uint8Array): void {
     if (out.destroyed) return this.finish("client");
     if (!this.open) return void out.destroy();
+    if (head) {
+      this.pending.unshift(head);
+      this.pendingBytes += head.byteLength;
+      this.limit += head.byteLength;
+    }
     this.out = out;
     out.once("close", () => this.finish("client"));
     this.batch.markDirty(this);

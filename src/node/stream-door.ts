@@ -16,7 +16,7 @@ export type StreamAnswer = (request: Request, socket: Socket) => Promise<void>;
  * answered on the bare socket, and carries only that stream; every other
  * connection is node:http's, byte for byte as it arrived.
  */
-export function openStreamDoor(http: Server, answer: StreamAnswer): { dropWaiting(): void } {
+export function openStreamDoor(http: Server, answer: StreamAnswer): { destroyAll(): void } {
   // node:http installs its parser with a 'connection' listener (documented:
   // emitting 'connection' hands it a socket). Take it, so it runs only for
   // the connections the door passes on.
@@ -24,19 +24,22 @@ export function openStreamDoor(http: Server, answer: StreamAnswer): { dropWaitin
   if (listeners.length !== 1) throw new Error(`herald: expected node:http's one 'connection' listener, found ${listeners.length}`);
   const parse = listeners[0] as (socket: Socket) => void;
   http.removeListener("connection", parse);
-  const waiting = new Set<Socket>();
+  // The door's sockets (waiting, or streaming): node:http's closeAllConnections() does not know them.
+  const held = new Set<Socket>();
+  const forget = function (this: Socket) {
+    held.delete(this);
+  };
   http.on("connection", (socket: Socket) => {
-    // Every listener here is removed once the connection is decided, so an
-    // idle stream holds nothing of the door's.
+    // Once the connection is decided, the door keeps no closure of its own on it.
     const decided = () => {
-      waiting.delete(socket);
       socket.setTimeout(0);
       socket.removeListener("timeout", onSilence);
-      socket.removeListener("close", decided);
       socket.removeListener("data", onFirstBytes);
     };
     const handOver = (chunk?: Buffer) => {
       decided();
+      held.delete(socket);
+      socket.removeListener("close", forget);
       socket.removeListener("error", onError);
       socket.pause();
       if (chunk) socket.unshift(chunk);
@@ -58,17 +61,17 @@ export function openStreamDoor(http: Server, answer: StreamAnswer): { dropWaitin
         socket.destroy();
       });
     };
-    waiting.add(socket);
+    held.add(socket);
+    socket.on("close", forget);
     socket.on("error", onError);
     socket.on("data", onFirstBytes);
-    socket.on("close", decided);
     socket.on("timeout", onSilence);
     socket.setTimeout(FIRST_BYTES_MS);
   });
   return {
-    /** On shutdown: connections that have not asked for anything yet are closed. */
-    dropWaiting: () => {
-      for (const socket of waiting) socket.destroy();
+    /** On shutdown, once streams had their chance to end cleanly. */
+    destroyAll: () => {
+      for (const socket of held) socket.destroy();
     },
   };
 }

@@ -23,6 +23,5 @@ export function startOnResponse(sink: SocketSink | null, response: Response, out
 /** On the bare socket (stream-door.ts). */
 export function startOnSocket(sink: SocketSink | null, response: Response, socket: Socket): void {
   if (!sink) return void socket.destroy();
-  socket.write(responseHead(200, response.headers), "latin1");
-  sink.attach(socket);
+  sink.attach(socket, Buffer.from(responseHead(200, response.headers), "latin1"));
 }

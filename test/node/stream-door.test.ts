@@ -28,13 +28,17 @@ afterAll(async () => {
 /** One raw connection: what was sent, and everything received until the server closes it. */
 class RawConnection {
   received = Buffer.alloc(0);
+  /** The server ended its side. */
+  ended = false;
   closed = false;
   private readonly socket: Socket;
 
-  constructor() {
-    const { hostname, port } = new URL(hub.url);
-    this.socket = connect(Number(port), hostname);
+  /** `allowHalfOpen`: keep this side open after the server ends its side, like a client that never closes. */
+  constructor(url = hub.url, allowHalfOpen = false) {
+    const { hostname, port } = new URL(url);
+    this.socket = connect({ port: Number(port), host: hostname, allowHalfOpen });
     this.socket.on("data", (chunk: Buffer) => (this.received = Buffer.concat([this.received, chunk])));
+    this.socket.on("end", () => (this.ended = true));
     this.socket.on("close", () => (this.closed = true));
     this.socket.on("error", () => {});
   }
@@ -133,6 +137,21 @@ describe("stream door", () => {
     await eventually(async () => raw.text().split("HTTP/1.1 200").length === 3, 5000, "two responses");
     expect(raw.closed).toBe(false);
     raw.close();
+  });
+
+  it("on SIGTERM, neither a stream client that never closes nor a silent connection holds the exit", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "herald-door-"));
+    const other = await new HubProcess({ JWT_SECRET: TEST_SECRET, HERALD_DB: join(dir, "herald.db") }).start();
+    const topic = uniqueTopic();
+    const token = await tokenFor(target, { subscribe: [topic] });
+    const stream = await new RawConnection(other.url, true).send(request(`/topics/${topic}`, { authorization: `Bearer ${token}` }));
+    expect((await stream.head()).status).toBe(200);
+    const silent = new RawConnection(other.url, true);
+    await sleep(100);
+    const started = Date.now();
+    expect(await other.stop("SIGTERM")).toBe(0);
+    expect(Date.now() - started).toBeLessThan(4000);
+    await eventually(async () => stream.ended && silent.ended, 1000, "both connections to be ended by the server");
   });
 
   it("hands a connection that says nothing to node:http, which still answers it", async () => {
