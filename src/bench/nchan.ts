@@ -74,7 +74,7 @@ http {
   nchan_message_buffer_length 1000;
   nchan_message_timeout 1h;
   server {
-    listen 127.0.0.1:${port} backlog=511;
+    listen 127.0.0.1:${port} backlog=4096;
     location = /health { return 200 "ok\\n"; }
     # Subscribers: EventSource only. A new subscriber gets only new messages
     # (as with Herald); Last-Event-ID resumes from nchan's own ids.

@@ -3,6 +3,7 @@ import { Counters } from "./counters.js";
 import { HeraldError } from "./errors.js";
 import { EventLog, type AppendInput, type Resume } from "./event-log.js";
 import { Fanout } from "./fanout.js";
+import { FrameCache } from "./frame-cache.js";
 import { encodeFrame, encodePosition, encodeRetry, PING } from "./sse.js";
 import type { Sql } from "./sql.js";
 import type { Sink, SinkFactory, SinkOptions } from "./sink.js";
@@ -39,6 +40,9 @@ export interface TopicStats {
   oldestId: string | null;
 }
 
+/** Enough for a crowd resuming a few seconds back; at most 128 × 2 KB per topic. */
+const REPLAY_CACHE_FRAMES = 128;
+
 /**
  * One topic: its durable log and its open streams. Every method is
  * synchronous, so on either runtime a publish can never interleave with a
@@ -48,6 +52,7 @@ export interface TopicStats {
 export class TopicChannel {
   private readonly log: EventLog;
   private readonly fanout = new Fanout();
+  private readonly replayed = new FrameCache(REPLAY_CACHE_FRAMES);
   private lastPing = 0;
 
   constructor(
@@ -122,7 +127,7 @@ export class TopicChannel {
   }
 
   private replayFrames({ gap, events }: Resume): Uint8Array[] {
-    const frames = events.map((e) => encodeFrame({ id: this.log.idOf(e.seq), event: e.event ?? undefined, data: e.data }));
+    const frames = events.map((e) => this.replayed.frame(this.log.idOf(e.seq), e));
     if (gap) frames.unshift(encodeFrame({ event: "herald.gap", data: JSON.stringify(gap) }));
     return frames;
   }

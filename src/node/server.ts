@@ -18,6 +18,13 @@ import { startOnResponse, startOnSocket } from "./stream-start.js";
 
 /** How often topics are ticked: heartbeats and token expiry. */
 const TICK_MS = 1000;
+/**
+ * Connections the kernel may queue before they are accepted. Node's default
+ * (511) overflows when thousands of subscribers reconnect at once, and a
+ * dropped connection attempt is retried only after a second. Linux caps it
+ * at net.core.somaxconn (4096 by default).
+ */
+const LISTEN_BACKLOG = 4096;
 /** How long open connections get to finish after streams are ended. */
 const DRAIN_MS = 2000;
 
@@ -68,7 +75,7 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
     if (sink === undefined) return writeResponse(socket, response);
     startOnSocket(sink, response, socket);
   });
-  await new Promise<void>((resolve) => http.listen(server.port, server.host, resolve));
+  await new Promise<void>((resolve) => http.listen({ port: server.port, host: server.host, backlog: LISTEN_BACKLOG }, resolve));
   const ticker = setInterval(() => hub.tick(Date.now()), TICK_MS);
   const { port } = http.address() as AddressInfo;
 
