@@ -398,9 +398,10 @@ const howToRead = (reps: number): string => `## How to read these numbers
   builds, run with \`--no-bundle\` so edits to src/ during a run cannot
   reload it); nginx with Debian's nchan module (1 worker process,
   1,000-message buffer per channel, EventSource subscribers, new subscribers
-  start at the newest message); and src/bench/baseline-hub.ts, a typical
-  hand-rolled Node hub (node:http, a Set of responses per topic, one
-  res.write per subscriber, a 1,000-event ring buffer for Last-Event-ID).
+  start at the newest message, a listen backlog of 4,096 like Herald's Node
+  entry); and src/bench/baseline-hub.ts, a typical hand-rolled Node hub
+  (node:http with its defaults, a Set of responses per topic, one res.write
+  per subscriber, a 1,000-event ring buffer for Last-Event-ID).
 - Herald runs with its defaults except MAX_CONNECTIONS and
   MAX_SUBSCRIBERS_PER_TOPIC raised to 20,000 (the 10,000-subscriber case
   would otherwise hit the default cap). Subscribers and publishers send an

@@ -121,7 +121,7 @@ describe("stream door", () => {
       await eventually(async () => (await statsOf(target, topic)).subscribers === 0, 5000, "the stream to be counted out");
     });
 
-    it(`refuses a stream request sent ${how} with a JSON error and closes`, async () => {
+    it(`refuses a stream request sent ${how} with a JSON error`, async () => {
       const raw = await new RawConnection().send(...packets(request(`/topics/${uniqueTopic()}`)));
       const { status, headers, body } = await raw.head();
       expect(status).toBe(401);
