@@ -273,6 +273,8 @@ export class SseConnection {
         }
         p = nl + 1;
       }
+      // Like EventSource, an id without data still sets the id to resume from.
+      if (id !== undefined) this.lastId = id;
       pos = end + 2;
     }
     tally.lastAt = now;

@@ -30,10 +30,10 @@ export function encodeRetry(ms: number): Uint8Array {
 }
 
 /**
- * A frame with only an id: how a topic stream opened for a multiplexed
- * stream announces its starting position to the merger (mux.ts), which
- * never passes it on. (A parser would set its last event id from it and
- * dispatch nothing.)
+ * A frame with only an id: a stream's starting position. EventSource sets
+ * its last event id from it and dispatches nothing, so a client dropped
+ * before its first event resumes from there; the merger of a multiplexed
+ * stream (mux.ts) reads it for its cursor and never passes it on.
  */
 export function encodePosition(id: string): Uint8Array {
   return encoder.encode(`id: ${id}\n\n`);

@@ -87,9 +87,12 @@ export class TopicChannel {
     }
     const resume = this.log.resume(options.lastEventId, now, options.since);
     this.counters.replayed += resume.events.length;
-    const head = options.mux ? encodePosition(this.log.idOf(resume.startSeq)) : encodeRetry(this.config.retryMs);
+    // The stream's position goes first, so a client dropped before its first
+    // event still has a Last-Event-ID to resume from (and a merger its cursor).
+    const position = encodePosition(this.log.idOf(resume.startSeq));
+    const head = options.mux ? [position] : [encodeRetry(this.config.retryMs), position];
     const subscriber = createSink({
-      initial: [head, ...this.replayFrames(resume)],
+      initial: [...head, ...this.replayFrames(resume)],
       maxBufferedBytes: this.config.maxBufferedBytes,
       expiresAt: options.expiresAt,
       onClose: (closed, reason) => {

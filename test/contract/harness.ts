@@ -109,7 +109,7 @@ export class SseStream {
       onEvent: (event) => this.push(() => this.events.push(event)),
       onComment: (comment) => this.push(() => this.comments.push(comment)),
       onRetry: (retry) => (this.retry = retry),
-      onId: (id) => (this.lastEventId = id),
+      onId: (id) => this.push(() => (this.lastEventId = id)),
     });
     void this.pump(parser);
   }

@@ -20,6 +20,46 @@ export function replayContract(targetOf: TargetSource): void {
       await again.expectQuiet();
     });
 
+    it("replays the same events whole to many subscribers resuming from the same id, one after another and at once", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      const ids: string[] = [];
+      for (let i = 1; i <= 5; i++) ids.push((await publishOk(target, topic, { data: `e${i}`, event: i % 2 ? "odd" : undefined })).id);
+      const expected = ids.slice(1).map((id, i) => ({ id, data: `e${i + 2}` }));
+      const resumed = async () => {
+        const stream = await subscribe(target, topic, { lastEventId: ids[0]! });
+        const events = await stream.take(4);
+        await stream.close();
+        return events.map(({ id, data }) => ({ id, data }));
+      };
+      expect(await resumed()).toEqual(expected);
+      expect(await resumed()).toEqual(expected);
+      for (const events of await Promise.all([resumed(), resumed(), resumed()])) expect(events).toEqual(expected);
+    });
+
+    it("starts every stream with its position, so a client dropped before its first event misses nothing", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      const fresh = await subscribe(target, topic);
+      await fresh.until(() => fresh.lastEventId !== undefined, 5000, "the stream's position");
+      const beforeAny = fresh.lastEventId!;
+      expect(beforeAny).toMatch(/-0$/);
+      await fresh.close();
+      const before = await publishOk(target, topic, { data: "before" });
+      const dropped = await subscribe(target, topic);
+      await dropped.until(() => dropped.lastEventId !== undefined, 5000, "the stream's position");
+      expect(dropped.lastEventId).toBe(before.id);
+      expect(dropped.events).toEqual([]);
+      await dropped.close();
+      for (let i = 1; i <= 2; i++) await publishOk(target, topic, { data: `after ${i}` });
+      for (const from of [beforeAny, dropped.lastEventId!]) {
+        const again = await subscribe(target, topic, { lastEventId: from });
+        const expected = from === before.id ? ["after 1", "after 2"] : ["before", "after 1", "after 2"];
+        expect((await again.take(expected.length)).map((e) => e.data)).toEqual(expected);
+        expect(again.events.some((e) => e.event === "herald.gap")).toBe(false);
+      }
+    });
+
     it("takes the id from ?lastEventId= for clients that cannot set headers", async () => {
       const target = targetOf();
       const topic = uniqueTopic();
