@@ -2,12 +2,14 @@ import { join, dirname } from "node:path";
 import { parseServerConfig } from "../core/config.js";
 import { devSecret, devToken, tryItText } from "../tools/dev-token.js";
 import { startServer } from "./server.js";
+import { tuneV8 } from "./v8-flags.js";
 
 /**
  * `node herald-node.mjs [--dev]`: the hub on one machine. With --dev and no
  * JWT_SECRET or JWKS_URL, a development secret is kept beside the database
  * and a ready-to-paste publish command and subscribe URL are printed.
  */
+tuneV8();
 const env: Record<string, string | undefined> = { ...process.env };
 const dev = process.argv.includes("--dev") && !env["JWT_SECRET"] && !env["JWKS_URL"];
 if (dev) env["JWT_SECRET"] = devSecret(join(dirname(parseServerConfig(env).database), "dev-secret"));

@@ -17,11 +17,13 @@ export class HubProcess {
     private readonly env: Record<string, string>,
     private readonly bundle = NODE_BUNDLE,
     private readonly cwd?: string,
+    /** Node's own flags, before the bundle. */
+    private readonly nodeArgs: string[] = [],
   ) {}
 
   async start(): Promise<this> {
     // HERALD_TEST_NODE runs the suite on another Node, e.g. 22.13, the oldest supported.
-    const child = spawn(process.env["HERALD_TEST_NODE"] ?? process.execPath, [this.bundle], {
+    const child = spawn(process.env["HERALD_TEST_NODE"] ?? process.execPath, [...this.nodeArgs, this.bundle], {
       env: { PATH: process.env["PATH"] ?? "", HOST: "127.0.0.1", PORT: "0", ...this.env },
       cwd: this.cwd,
       stdio: ["ignore", "pipe", "pipe"],

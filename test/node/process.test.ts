@@ -13,9 +13,9 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((hub) => hub.stop("SIGKILL")));
 });
 
-async function startHub(env: Record<string, string> = {}, bundle?: string, cwd?: string): Promise<{ hub: HubProcess; target: Target }> {
+async function startHub(env: Record<string, string> = {}, bundle?: string, cwd?: string, nodeArgs?: string[]): Promise<{ hub: HubProcess; target: Target }> {
   const dir = mkdtempSync(join(tmpdir(), "herald-process-"));
-  const hub = new HubProcess({ JWT_SECRET: TEST_SECRET, HERALD_DB: join(dir, "herald.db"), ...env }, bundle, cwd);
+  const hub = new HubProcess({ JWT_SECRET: TEST_SECRET, HERALD_DB: join(dir, "herald.db"), ...env }, bundle, cwd, nodeArgs);
   running.push(hub);
   await hub.start();
   return { hub, target: { name: "node", profile: "standard", privateJwks: [], fetch: hub.fetch } };
@@ -112,6 +112,20 @@ describe("node process", () => {
     expect(new Set(events.map((e) => e.data)).size).toBe(40);
     await stream.expectQuiet();
   });
+
+  it("compiles hot code without V8's Maglev tier, unless the command line asks for it", async () => {
+    // --trace-opt makes V8 print each function it optimizes, with the tier.
+    const tiers = async (nodeArgs: string[]) => {
+      const { hub } = await startHub({}, undefined, undefined, ["--trace-opt", ...nodeArgs]);
+      for (let i = 0; i < 3000; i++) expect((await hub.fetch("/health")).status).toBe(200);
+      // Node's own start-up runs before the hub can set anything: judge what follows.
+      const output = hub.output.slice(hub.output.indexOf("listening on"));
+      await hub.stop();
+      return { maglev: /target MAGLEV/.test(output), turbofan: /target TURBOFAN/.test(output) };
+    };
+    expect(await tiers([])).toEqual({ maglev: false, turbofan: true });
+    expect(await tiers(["--maglev"])).toEqual({ maglev: true, turbofan: true });
+  }, 60_000);
 
   it("runs from the single built file, with no node_modules beside it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "herald-bundle-"));
