@@ -404,7 +404,9 @@ const howToRead = (reps: number): string => `## How to read these numbers
   per subscriber, a 1,000-event ring buffer for Last-Event-ID).
 - Herald runs with its defaults except MAX_CONNECTIONS and
   MAX_SUBSCRIBERS_PER_TOPIC raised to 20,000 (the 10,000-subscriber case
-  would otherwise hit the default cap). Subscribers and publishers send an
+  would otherwise hit the default cap). Its Node entry is run as users run
+  it, \`node dist/herald-node.mjs\` with no flags; it turns off V8's Maglev
+  tier itself (docs/node.md). Subscribers and publishers send an
   HS256 JWT in \`Authorization: Bearer\`, so Herald verifies a token on
   every subscribe and publish; nchan and the baseline check nothing.
 - The load client: two worker threads hold the subscriber sockets (raw
