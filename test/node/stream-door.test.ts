@@ -132,6 +132,31 @@ describe("stream door", () => {
     });
   }
 
+  for (const [how, packets] of [
+    ["whole", whole],
+    ["split", split],
+  ] as const) {
+    it(`refuses a stream request sent ${how} while the hub shuts down, with 503 shutting_down`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "herald-door-"));
+      const other = await new HubProcess({ JWT_SECRET: TEST_SECRET, HERALD_DB: join(dir, "herald.db") }).start();
+      const topic = uniqueTopic();
+      const token = await tokenFor(target, { subscribe: [topic] });
+      // Accepted before the signal, asking only after it.
+      const late = new RawConnection(other.url);
+      await sleep(100);
+      const stopped = other.stop("SIGTERM");
+      await sleep(200);
+      await late.send(...packets(request(`/topics/${topic}`, { authorization: `Bearer ${token}` })));
+      const { status, headers } = await late.head();
+      expect(status).toBe(503);
+      expect(headers.get("content-type")).toMatch(/^application\/json/);
+      await eventually(async () => late.closed, 5000, "the refused connection to close");
+      const length = Number(headers.get("content-length"));
+      expect(JSON.parse((await late.head()).body.slice(0, length))).toMatchObject({ error: "shutting_down" });
+      expect(await stopped).toBe(0);
+    });
+  }
+
   it("leaves keep-alive requests to node:http: two answers on one connection", async () => {
     const raw = await new RawConnection().send(request("/health") + request("/health"));
     await eventually(async () => raw.text().split("HTTP/1.1 200").length === 3, 5000, "two responses");
