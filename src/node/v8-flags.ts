@@ -4,14 +4,17 @@ import { setFlagsFromString } from "node:v8";
  * V8 flags the hub sets on itself at start, because V8's defaults suit page
  * code, not a process holding thousands of idle sockets.
  *
- * Going from 100 to 1,000 idle subscribers, RSS grew by about 17 KB per
+ * Going from 100 to 1,000 idle subscribers, RSS grew by about 20 KB per
  * subscriber, though the objects each one keeps take under 2 KB. About 5 MB
  * of that growth was in the glibc malloc arenas of V8's background threads,
  * where Maglev (V8's middle compiler tier) compiles the connection path as
  * it gets hot, and the arenas keep it. With Maglev off, hot code goes from
- * the baseline tier straight to TurboFan, as it did before Node 22. The
- * growth fell to about 8 KB per subscriber, and fan-out, latency and storms
- * measured the same (docs/benchmarks.md).
+ * the baseline tier straight to TurboFan, as it did before Node 22, and the
+ * growth is about 7 KB per subscriber.
+ *
+ * The price is paid per request: code that is warm but not hot stays in
+ * the baseline tier, so a publish costs more CPU (docs/node.md has the
+ * figures). Fan-out, which is most of a hub's work, measured the same.
  *
  * V8 reads the flag each time it picks a tier for a function, so setting it
  * at start takes effect, and users need not pass it.
