@@ -12,9 +12,10 @@ import { setFlagsFromString } from "node:v8";
  * the baseline tier straight to TurboFan, as it did before Node 22, and the
  * growth is about 7 KB per subscriber.
  *
- * The price is paid per request: code that is warm but not hot stays in
- * the baseline tier, so a publish costs more CPU (docs/node.md has the
- * figures). Fan-out, which is most of a hub's work, measured the same.
+ * The price is paid per request while the hub warms up: until TurboFan has
+ * compiled the request path, it runs in the baseline tier, so publishes
+ * and reconnects cost more CPU for the first tens of seconds, and about
+ * the same after (docs/node.md has the figures). Fan-out measured the same.
  *
  * V8 reads the flag each time it picks a tier for a function, so setting it
  * at start takes effect, and users need not pass it.
