@@ -53,6 +53,7 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
     },
   };
   const app = createApp<object>(() => runtime);
+  let closing = false;
   const fetch = async (request: Request, env: HttpBindings | Http2Bindings): Promise<Response> => {
     if (new URL(request.url).pathname === "/metrics" && request.method === "GET") {
       return new Response(metricsText({ counters: hub.counters, topics: hub.topics, authFailures, commits: hub.commits }), {
@@ -61,9 +62,14 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
     }
     const response = await app.fetch(request, {});
     const sink = hub.claim(response);
-    if (sink === undefined) return response;
     // (The server is plain HTTP/1.1: `outgoing` is a ServerResponse.)
-    startOnResponse(sink, response, (env as HttpBindings).outgoing);
+    const { outgoing } = env as HttpBindings;
+    if (sink === undefined) {
+      // Once closing, a keep-alive connection would otherwise idle on until the drain ends it.
+      if (closing) outgoing.setHeader("connection", "close");
+      return response;
+    }
+    startOnResponse(sink, response, outgoing);
     return RESPONSE_ALREADY_SENT;
   };
 
@@ -82,6 +88,7 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
   return {
     url: `http://${server.host.includes(":") ? `[${server.host}]` : server.host}:${port}`,
     async close() {
+      closing = true;
       clearInterval(ticker);
       const closed = new Promise((resolve) => http.close(resolve));
       hub.close();

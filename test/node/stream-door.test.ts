@@ -150,7 +150,8 @@ describe("stream door", () => {
       const { status, headers } = await late.head();
       expect(status).toBe(503);
       expect(headers.get("content-type")).toMatch(/^application\/json/);
-      await eventually(async () => late.closed, 5000, "the refused connection to close");
+      expect(headers.get("connection")).toBe("close");
+      await eventually(async () => late.closed, 1000, "the refused connection to close");
       const length = Number(headers.get("content-length"));
       expect(JSON.parse((await late.head()).body.slice(0, length))).toMatchObject({ error: "shutting_down" });
       expect(await stopped).toBe(0);
