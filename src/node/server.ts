@@ -55,12 +55,12 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
   const app = createApp<object>(() => runtime);
   let closing = false;
   const fetch = async (request: Request, env: HttpBindings | Http2Bindings): Promise<Response> => {
-    if (new URL(request.url).pathname === "/metrics" && request.method === "GET") {
-      return new Response(metricsText({ counters: hub.counters, topics: hub.topics, authFailures, commits: hub.commits }), {
-        headers: { "content-type": "text/plain; version=0.0.4" },
-      });
-    }
-    const response = await app.fetch(request, {});
+    const response =
+      new URL(request.url).pathname === "/metrics" && request.method === "GET"
+        ? new Response(metricsText({ counters: hub.counters, topics: hub.topics, authFailures, commits: hub.commits }), {
+            headers: { "content-type": "text/plain; version=0.0.4" },
+          })
+        : await app.fetch(request, {});
     const sink = hub.claim(response);
     // (The server is plain HTTP/1.1: `outgoing` is a ServerResponse.)
     const { outgoing } = env as HttpBindings;
