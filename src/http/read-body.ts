@@ -11,7 +11,22 @@ function tooLarge(limit: number): HeraldError {
  */
 export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
+  const length = declared === null || declared === "" ? NaN : Number(declared);
+  if (length > limit) throw tooLarge(limit);
+  // HTTP framing ends a body at its content-length, so it is read whole: on
+  // Node this skips building a web stream for the body, which took about
+  // a third of a publish's time before its commit.
+  if (Number.isSafeInteger(length) && length >= 0) return whole(request, limit);
+  return streamed(request, limit);
+}
+
+async function whole(request: Request, limit: number): Promise<Uint8Array> {
+  const body = new Uint8Array(await request.arrayBuffer());
+  if (body.byteLength > limit) throw tooLarge(limit);
+  return body;
+}
+
+async function streamed(request: Request, limit: number): Promise<Uint8Array> {
   if (request.body === null) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
