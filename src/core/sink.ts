@@ -7,6 +7,8 @@ export type CloseReason = "client" | "slow" | "stalled" | "expired" | "shutdown"
 
 export interface Sink {
   readonly isOpen: boolean;
+  /** If set, the topic's events reach this sink through its group, not `send`. */
+  readonly group?: SinkGroup;
   /** Epoch ms at which the stream ends (the token's exp), if any. */
   readonly expiresAt: number | undefined;
   /** Queues bytes; false if the subscriber is gone or was just dropped. */
@@ -17,6 +19,22 @@ export interface Sink {
   end(reason: CloseReason, last?: Uint8Array): void;
   /** Ends the stream at once, discarding what is queued (the client replays). */
   abort(reason: CloseReason): void;
+}
+
+/**
+ * Sinks of one topic that take its events together: a broadcast is queued
+ * once for all of them, not once per sink, and each member reads the queue
+ * when the runtime flushes (on Node, after the commit).
+ */
+export interface SinkGroup {
+  /** Open members. */
+  readonly size: number;
+  members(): Iterable<Sink>;
+  /** A member takes only what is broadcast after it joins. */
+  join(sink: Sink): void;
+  leave(sink: Sink): void;
+  /** Queues the bytes for every member; returns how many that is. */
+  broadcast(bytes: Uint8Array): number;
 }
 
 export interface SinkOptions {

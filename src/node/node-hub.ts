@@ -5,6 +5,7 @@ import type { Hub } from "../core/hub.js";
 import { SSE_HEADERS } from "../core/sse.js";
 import { TopicChannel, type PublishInput, type SubscribeOptions } from "../core/topic-channel.js";
 import { DeferredStreamSink } from "./deferred-stream-sink.js";
+import { SocketGroup } from "./socket-group.js";
 import { SocketSink } from "./socket-sink.js";
 import type { NodeSql } from "./sql.js";
 import { WriteBatch } from "./write-batch.js";
@@ -24,6 +25,7 @@ const UNCLAIMED_MS = 5000;
 export class NodeHub implements Hub {
   readonly counters = new Counters();
   private readonly channels = new Map<string, TopicChannel>();
+  private readonly groups = new WeakMap<TopicChannel, SocketGroup>();
   private readonly tickers = new Set<(now: number) => void>();
   private readonly unclaimed = new Map<string, { sink: SocketSink; since: number }>();
   private readonly batch: WriteBatch;
@@ -67,7 +69,7 @@ export class NodeHub implements Hub {
       const { stream } = channel.subscribe(options, now, (o) => new DeferredStreamSink(o, this.batch));
       return new Response(stream, { headers: SSE_HEADERS });
     }
-    const sink = channel.subscribe(options, now, (o) => new SocketSink(o, this.batch));
+    const sink = channel.subscribe(options, now, (o) => new SocketSink(o, this.batch, this.groups.get(channel)!));
     const id = String(++this.lastStreamId);
     this.unclaimed.set(id, { sink, since: now });
     return new Response(null, { headers: { ...SSE_HEADERS, connection: "close", [ATTACH_HEADER]: id } });
@@ -116,7 +118,7 @@ export class NodeHub implements Hub {
    * A failed commit leaves streams holding events that are not in the log
    * and topics whose cached positions are ahead of it: abort every stream
    * without sending what it holds (clients resume from the log) and forget
-   * the topics.
+   * the topics, and with them their groups' queued frames.
    */
   private recover(error: unknown): void {
     console.error("herald: a commit failed; dropping every stream so clients resume from the log", error);
@@ -129,6 +131,7 @@ export class NodeHub implements Hub {
     if (!channel) {
       channel = new TopicChannel(topic, this.sql, this.config, this.counters);
       this.channels.set(topic, channel);
+      this.groups.set(channel, new SocketGroup(this.batch));
     }
     return channel;
   }

@@ -1,16 +1,19 @@
 import type { Writable } from "node:stream";
 import { byteLength, ProgressWatch, type CloseReason, type Sink, type SinkOptions } from "../core/sink.js";
+import type { SocketGroup } from "./socket-group.js";
 import type { Flushable } from "./write-batch.js";
 
 /** Where a stream's bytes go once its head is sent: a node:http response or a bare socket. */
 export type StreamOut = Pick<Writable, "write" | "end" | "destroy" | "destroyed" | "writableLength" | "once">;
 
 /**
- * A subscriber's stream written straight to its socket: frames queued in a
- * turn of the event loop go out in one write (after the turn's commit, see
- * write-batch.ts), with no web-stream promise per chunk. The bound covers
- * what waits here plus what Node has buffered for the socket, so a reader
- * that stopped cannot grow the process's memory.
+ * A subscriber's stream written straight to its socket: what a turn of the
+ * event loop queued for it goes out in one write (after the turn's commit,
+ * see write-batch.ts), with no web-stream promise per chunk. Its topic's
+ * events come through its group (socket-group.ts); it queues only its own
+ * bytes (head, replay, pings, and events that arrive before its socket).
+ * The bound covers what waits here plus what Node has buffered for the
+ * socket, so a reader that stopped cannot grow the process's memory.
  */
 export class SocketSink implements Sink, Flushable {
   readonly expiresAt: number | undefined;
@@ -25,6 +28,7 @@ export class SocketSink implements Sink, Flushable {
   constructor(
     { initial, maxBufferedBytes, expiresAt, onClose }: SinkOptions,
     private readonly batch: { markDirty(sink: Flushable): void },
+    readonly group: SocketGroup,
   ) {
     this.expiresAt = expiresAt;
     this.onClose = onClose;
@@ -66,6 +70,21 @@ export class SocketSink implements Sink, Flushable {
     }
     this.batch.markDirty(this);
     return true;
+  }
+
+  /** Its topic's events of one flush, after whatever this sink queued itself. */
+  receive(chunk: Uint8Array): void {
+    if (!this.open) return;
+    this.progress.sent(chunk.byteLength);
+    if (this.out !== undefined && this.pendingBytes === 0) {
+      if (this.out.writableLength + chunk.byteLength > this.limit) return this.drop("slow");
+      this.out.write(chunk);
+      return;
+    }
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.byteLength;
+    if (this.unread() > this.limit) return this.drop("slow");
+    this.flush();
   }
 
   flush(): void {
