@@ -104,6 +104,8 @@ export interface RunResult {
   /** Request→response of a publish, ms. */
   publishLatency: Quantiles;
   storm?: { catchUpMs: number; caughtUp: number; total: number; failed: number };
+  /** Publish→receive in the unmeasured warm-up second, the first events a fresh server sends. */
+  warmupLatency?: Quantiles;
   /** wrangler dev: the same two figures for the workerd running Herald alone (no proxy worker). */
   workerd?: { rssPerSubscriberKB: number; serverCpuUsPerDelivery: number };
   loadAverage: number;
@@ -113,6 +115,12 @@ const CONNECT_CONCURRENCY = 200;
 const CONNECT_TIMEOUT_MS = 15_000;
 const CONNECT_PHASE_MS = 90_000;
 const SETTLE_MS = 1500;
+/**
+ * Each case first publishes this long at its own rate, unmeasured, the same
+ * for every target: the figures are then a running server's, not its first
+ * events (which in a JIT-compiled server run code not yet optimized).
+ */
+const WARMUP_MS = 1000;
 const DRAIN_IDLE_MS = 10_000;
 const DRAIN_MAX_MS = 60_000;
 
@@ -206,6 +214,20 @@ export async function runCase(target: RunningTarget, c: Case, rep: number, clien
       await drain(client, expectedDeliveries((await client.report()).subscribers, published));
     }
 
+    let warmupLatency: Quantiles | undefined;
+    if (!c.storm) {
+      // The storm's prefill already runs the same path before measuring.
+      await client.measure(true);
+      const warmup = await client.publish({
+        endpoint, topics, rate: c.rate, inflight: c.rate > 0 ? Math.min(INFLIGHT, c.inflight) : c.inflight, durationMs: WARMUP_MS, payloadBytes: c.payloadBytes, startSeq,
+      });
+      published.push(warmup);
+      errors.push(...warmup.errors);
+      startSeq = warmup.lastSeq;
+      await drain(client, expectedDeliveries((await client.report()).subscribers, published));
+      if (c.subscribersPerTopic > 0) warmupLatency = quantiles((await client.report()).latency);
+    }
+
     await client.measure(true);
     const clientBefore = process.cpuUsage();
     const serverBefore: Sample = sample(target.serverPids());
@@ -277,6 +299,7 @@ export async function runCase(target: RunningTarget, c: Case, rep: number, clien
       publishesPerSec: Math.round((main.acked / (main.endedAt - main.startedAt)) * 1000 * 10) / 10,
       publishLatency: quantiles(Histogram.from(main.latency)),
       storm,
+      warmupLatency,
       workerd:
         hereWarm && hereIdle && hereStart && hereEnd
           ? {
