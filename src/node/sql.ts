@@ -1,4 +1,5 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { reserveWal } from "./wal-reserve.js";
 import type { Sql, SqlRow, SqlValue } from "../core/sql.js";
 
 /**
@@ -16,9 +17,21 @@ export interface NodeSql extends Sql {
   close(): void;
 }
 
+/** The WAL's size when SQLite checkpoints: a 32-byte header, then each page with a 24-byte frame header. */
+function walBytes(db: DatabaseSync): number {
+  const pageSize = Number(db.prepare("PRAGMA page_size").get()!["page_size"]);
+  const pages = Number(db.prepare("PRAGMA wal_autocheckpoint").get()!["wal_autocheckpoint"]);
+  return 32 + Math.max(pages, 0) * (pageSize + 24);
+}
+
 export function openSqlite(path: string): NodeSql {
   const db = new DatabaseSync(path);
   db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
+  if (path !== ":memory:") {
+    // A read opens the WAL, creating the file if the database is new.
+    db.prepare("SELECT count(*) FROM sqlite_master").get();
+    reserveWal(`${path}-wal`, walBytes(db));
+  }
   const statements = new Map<string, StatementSync>();
   const prepared = (statement: string): StatementSync => {
     let cached = statements.get(statement);
