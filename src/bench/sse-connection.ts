@@ -42,6 +42,8 @@ export interface TopicLog {
 }
 
 const DATA_PREFIX = 'data: {"t":';
+/** Where this thread's sockets read into (see open()). */
+const READ_BUFFER = Buffer.alloc(64 * 1024);
 const MAX_ERRORS = 20;
 const RECONNECT_DELAY_MS = 100;
 const MAX_RECONNECTS = 20;
@@ -117,11 +119,20 @@ export class SseConnection {
         } else resolve();
       };
       const timer = setTimeout(() => settle(new Error("no response headers in time")), timeoutMs);
-      const socket = connect({ host: "127.0.0.1", port }, () => socket.write(request));
+      // Reads land in one buffer shared by every socket of this thread and
+      // are parsed at once, without a Buffer and a 'data' event per read.
+      const onread = {
+        buffer: READ_BUFFER,
+        callback: (length: number, buffer: Uint8Array): boolean => {
+          onData(Buffer.from(buffer.buffer, buffer.byteOffset, length));
+          return true;
+        },
+      };
+      const socket = connect({ host: "127.0.0.1", port, onread }, () => socket.write(request));
       this.socket = socket;
       // A rewind replaces the socket: events of the old one must not touch
       // the state (or trigger a reconnect) of the new one.
-      socket.on("data", (chunk: Buffer) => {
+      const onData = (chunk: Buffer): void => {
         if (socket !== this.socket) return;
         if (this.state === HEADERS) {
           this.head += chunk.toString("latin1", 0, chunk.length);
@@ -139,7 +150,7 @@ export class SseConnection {
           return;
         }
         this.onBody(chunk);
-      });
+      };
       socket.on("error", (error) => settle(error));
       socket.on("close", () => {
         settle(new Error("closed before response headers"));
