@@ -1,3 +1,4 @@
+import { realpathSync } from "node:fs";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { reserveWal } from "./wal-reserve.js";
 import type { Sql, SqlRow, SqlValue } from "../core/sql.js";
@@ -28,9 +29,10 @@ export function openSqlite(path: string): NodeSql {
   const db = new DatabaseSync(path);
   db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
   if (path !== ":memory:") {
-    // A read opens the WAL, creating the file if the database is new.
+    // A read opens the WAL, creating the file if the database is new. SQLite
+    // follows a symlinked database to its file and puts the WAL beside it.
     db.prepare("SELECT count(*) FROM sqlite_master").get();
-    reserveWal(`${path}-wal`, walBytes(db));
+    reserveWal(`${realpathSync(path)}-wal`, walBytes(db));
   }
   const statements = new Map<string, StatementSync>();
   const prepared = (statement: string): StatementSync => {

@@ -18,7 +18,14 @@ const CHUNK = 1 << 20;
  * Nothing here locks the file: SQLite's WAL locks live in the -shm file.
  */
 export function reserveWal(walPath: string, bytes: number): void {
-  const fd = openSync(walPath, "r+");
+  let fd: number;
+  try {
+    fd = openSync(walPath, "r+");
+  } catch (error) {
+    // SQLite chose where its WAL lives; with none here there is nothing to size.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
   try {
     const size = fstatSync(fd).size;
     if (size >= bytes) return;

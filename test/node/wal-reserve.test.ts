@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -34,10 +34,24 @@ describe("WAL reserve", () => {
     expect(reopened.prepare("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
   });
 
-  it("leaves a WAL that already holds more alone", () => {
+  it("finds the WAL beside the real file when the database path is a symlink", () => {
+    const root = dir();
+    mkdirSync(join(root, "real"));
+    mkdirSync(join(root, "link"));
+    openSqlite(join(root, "real", "h.db")).close();
+    symlinkSync(join(root, "real", "h.db"), join(root, "link", "h.db"));
+    const sql = openSqlite(join(root, "link", "h.db"));
+    expect(statSync(join(root, "real", "h.db-wal")).size).toBe(RESERVED);
+    expect(existsSync(join(root, "link", "h.db-wal"))).toBe(false);
+    sql.close();
+  });
+
+  it("leaves a WAL that already holds more alone, and a missing one missing", () => {
     const path = join(dir(), "x-wal");
     writeFileSync(path, Buffer.alloc(RESERVED + 10, 7));
     reserveWal(path, RESERVED);
     expect(statSync(path).size).toBe(RESERVED + 10);
+    reserveWal(`${path}-none`, RESERVED);
+    expect(existsSync(`${path}-none`)).toBe(false);
   });
 });
