@@ -47,6 +47,23 @@ export function multiplexContract(targetOf: TargetSource): void {
       await stream.until(() => stream.retry !== undefined, 1000, "retry");
     });
 
+    it("gives each event once to a topic's single and multiplexed streams alike, and counts both as delivered", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      const single = await subscribe(target, topic);
+      const mux = await subscribeMux(target, [topic]);
+      const published = [];
+      for (let i = 0; i < 4; i++) published.push(await publishOk(target, topic, { data: { i } }));
+      expect(published.map((p) => p.delivered)).toEqual([2, 2, 2, 2]);
+      const fromSingle = await single.take(4);
+      await mux.until(() => dataOf(mux, topic).length >= 4, 5000, "4 events on the multiplexed stream");
+      expect(fromSingle.map((e) => JSON.parse(e.data))).toEqual([0, 1, 2, 3].map((i) => ({ i })));
+      expect(dataOf(mux, topic).map((d) => JSON.parse(d))).toEqual([0, 1, 2, 3].map((i) => ({ i })));
+      await sleep(200);
+      expect(single.events.filter((e) => e.data !== "")).toHaveLength(4);
+      expect(dataOf(mux, topic)).toHaveLength(4);
+    });
+
     it("accepts channels= as an alias and de-duplicates topics", async () => {
       const target = targetOf();
       const topic = uniqueTopic();
