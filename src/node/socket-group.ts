@@ -12,7 +12,6 @@ import type { Flushable } from "./write-batch.js";
 export class SocketGroup implements SinkGroup, Flushable {
   private readonly sinks = new Set<SocketSink>();
   private frames: Uint8Array[] = [];
-  private bytes = 0;
   /** Members that joined after some of the queued frames, and how many those were. */
   private late = new Map<SocketSink, number>();
 
@@ -40,18 +39,16 @@ export class SocketGroup implements SinkGroup, Flushable {
   broadcast(bytes: Uint8Array): number {
     if (this.sinks.size === 0) return 0;
     this.frames.push(bytes);
-    this.bytes += bytes.byteLength;
     this.batch.markDirty(this);
     return this.sinks.size;
   }
 
   flush(): void {
-    const { frames, bytes, late } = this;
+    const { frames, late } = this;
     if (frames.length === 0) return;
     this.frames = [];
-    this.bytes = 0;
     if (late.size > 0) this.late = new Map();
-    const chunk = frames.length === 1 ? frames[0]! : Buffer.concat(frames, bytes);
+    const chunk = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
     for (const sink of this.sinks) {
       const skip = late.size > 0 ? late.get(sink) : undefined;
       if (skip === undefined) sink.receive(chunk);
