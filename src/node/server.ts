@@ -56,7 +56,7 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
   let closing = false;
   const fetch = async (request: Request, env: HttpBindings | Http2Bindings): Promise<Response> => {
     const response =
-      new URL(request.url).pathname === "/metrics" && request.method === "GET"
+      request.method === "GET" && new URL(request.url).pathname === "/metrics"
         ? new Response(metricsText({ counters: hub.counters, topics: hub.topics, authFailures, commits: hub.commits }), {
             headers: { "content-type": "text/plain; version=0.0.4" },
           })
