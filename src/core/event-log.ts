@@ -55,6 +55,14 @@ interface TopicState {
   lastSeq: number;
 }
 
+/**
+ * How often appends sweep out expired events. Reads sweep every time, so an
+ * expired event is never served; an append sweeps only to keep the table
+ * small (a sweep per publish was one more statement in every commit), or
+ * when it brings an Idempotency-Key, which must not match an expired event.
+ */
+const APPEND_SWEEP_MS = 1000;
+
 function newEpoch(now: number): string {
   const random = crypto.getRandomValues(new Uint32Array(1))[0]!;
   return now.toString(36) + random.toString(36).padStart(7, "0");
@@ -62,6 +70,7 @@ function newEpoch(now: number): string {
 
 export class EventLog {
   private cached?: TopicState;
+  private sweptAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly sql: Sql,
@@ -76,7 +85,7 @@ export class EventLog {
   append(input: AppendInput, now: number): AppendResult {
     const state = this.state();
     const result = this.sql.transaction((): AppendResult => {
-      this.trimExpired(now);
+      if (input.idempotencyKey !== undefined || now - this.sweptAt >= APPEND_SWEEP_MS) this.trimExpired(now);
       const duplicate = input.idempotencyKey === undefined ? undefined : this.findKey(input);
       if (duplicate) return duplicate;
       const seq = state.lastSeq + 1;
@@ -182,6 +191,7 @@ export class EventLog {
   private trimExpired(now: number): void {
     const cutoff = now - this.retention.ttlSeconds * 1000;
     this.sql.query("DELETE FROM herald_events WHERE topic = ? AND created_at < ?", this.topic, cutoff);
+    this.sweptAt = now;
   }
 
   private findKey(input: AppendInput): AppendResult | undefined {

@@ -116,6 +116,30 @@ export function limitsContract(targetOf: TargetSource): void {
       expect(older.id).not.toBe(fresh.id);
     });
 
+    it("forgets an Idempotency-Key once its event has expired, even just after another publish", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      const keyed = (data: string) => publish(target, topic, { data }, { headers: { "idempotency-key": "once" } });
+      // An open stream keeps the topic in memory (on Node, a topic without
+      // streams is dropped each second, and with it when it last swept).
+      const live = await subscribe(target, topic);
+      const first = await keyed("first");
+      expect(first.status).toBe(201);
+      const { id } = (await first.json()) as { id: string };
+      // A publish without a key ~1.3 s later; the keyed one follows within a
+      // second of it, once "first" (2 s TTL) has expired.
+      await sleep(1300);
+      await publishOk(target, topic, { data: "between" });
+      await sleep(850);
+      const again = await keyed("second");
+      expect(again.status).toBe(201);
+      expect(await again.json()).toMatchObject({ topic, delivered: 1 });
+      expect((await live.take(3)).map((e) => e.data)).toEqual(["first", "between", "second"]);
+      expect(await statsOf(target, topic)).toMatchObject({ retained: 2 });
+      const stream = await subscribe(target, topic, { lastEventId: id });
+      expect((await stream.take(2)).map((e) => e.data)).toEqual(["between", "second"]);
+    });
+
     it("answers 503 past MAX_SUBSCRIBERS_PER_TOPIC, and the count drops when clients leave", async () => {
       const target = targetOf();
       const topic = uniqueTopic();
