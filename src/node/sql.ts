@@ -43,19 +43,25 @@ export function openSqlite(path: string): NodeSql {
     }
     return cached;
   };
+  // Transaction control runs on every publish: prepared once, like queries.
+  const run = (statement: string): void => void prepared(statement).run();
   let depth = 0;
   let batch = false;
 
   function transaction<T>(fn: () => T): T {
     const savepoint = `herald_${depth}`;
-    db.exec(depth === 0 ? "BEGIN IMMEDIATE" : `SAVEPOINT ${savepoint}`);
+    run(depth === 0 ? "BEGIN IMMEDIATE" : `SAVEPOINT ${savepoint}`);
     depth++;
     try {
       const result = fn();
-      db.exec(depth === 1 ? "COMMIT" : `RELEASE ${savepoint}`);
+      run(depth === 1 ? "COMMIT" : `RELEASE ${savepoint}`);
       return result;
     } catch (error) {
-      db.exec(depth === 1 ? "ROLLBACK" : `ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`);
+      if (depth === 1) run("ROLLBACK");
+      else {
+        run(`ROLLBACK TO ${savepoint}`);
+        run(`RELEASE ${savepoint}`);
+      }
       throw error;
     } finally {
       depth--;
@@ -75,7 +81,7 @@ export function openSqlite(path: string): NodeSql {
     },
     beginBatch(): void {
       if (batch) return;
-      db.exec("BEGIN IMMEDIATE");
+      run("BEGIN IMMEDIATE");
       depth = 1;
       batch = true;
     },
@@ -84,9 +90,9 @@ export function openSqlite(path: string): NodeSql {
       batch = false;
       depth = 0;
       try {
-        db.exec("COMMIT");
+        run("COMMIT");
       } catch (error) {
-        if (db.isTransaction) db.exec("ROLLBACK");
+        if (db.isTransaction) run("ROLLBACK");
         throw error;
       }
     },
