@@ -179,7 +179,7 @@ function caseTable(c: Case, summaries: Summary[], targets: TargetName[]): string
     lines.push(`| ${TARGET_LABELS[s.target]} | ${cols.map((col) => col.show(s.median[col.field]!)).join(" | ")} | ${lostDup} | ${runs} |`);
   }
   const herald = rows.find((s) => s.target === "node");
-  for (const other of ["nchan", "baseline"] as const) {
+  for (const other of ["nchan", "baseline", "floor"] as const) {
     const o = rows.find((s) => s.target === other);
     if (!herald || !o) continue;
     lines.push(`| _Herald Node / ${other}_ | ${cols.map((col) => ratio(herald.median[col.field]!, o.median[col.field]!)).join(" | ")} | | |`);
@@ -202,7 +202,7 @@ function caseTable(c: Case, summaries: Summary[], targets: TargetName[]): string
   return lines.join("\n") + "\n" + (notes.length > 0 ? "\n" + notes.join("\n") + "\n" : "");
 }
 
-const COLORS: Record<TargetName, string> = { node: "#d9480f", workers: "#f59f00", nchan: "#1971c2", baseline: "#2f9e44" };
+const COLORS: Record<TargetName, string> = { node: "#d9480f", workers: "#f59f00", nchan: "#1971c2", baseline: "#2f9e44", floor: "#868e96" };
 
 /**
  * Against subscribers on one topic at 20 publishes/s (b and d): p99 latency
@@ -409,7 +409,11 @@ const howToRead = (reps: number): string => `## How to read these numbers
   start at the newest message, a listen backlog of 4,096 like Herald's Node
   entry); and src/bench/baseline-hub.ts, a typical hand-rolled Node hub
   (node:http with its defaults, a Set of responses per topic, one res.write
-  per subscriber, a 1,000-event ring buffer for Last-Event-ID).
+  per subscriber, a 1,000-event ring buffer for Last-Event-ID). Only when
+  asked for (\`--targets ...,floor\`): src/bench/floor-hub.ts, about the least
+  a Node process can do per publish (node:net with a bare HTTP/1.1 reader
+  instead of node:http, one socket.write per subscriber, the baseline's ring
+  buffer), to show what Node itself costs.
 - Herald runs with its defaults except MAX_CONNECTIONS and
   MAX_SUBSCRIBERS_PER_TOPIC raised to 20,000 (the 10,000-subscriber case
   would otherwise hit the default cap). Its Node entry is run as users run

@@ -11,6 +11,7 @@ import { casesFor, runCase, SCENARIO_IDS, type Case, type RunResult, type Scenar
 import {
   buildNodeBundle,
   buildWorker,
+  DEFAULT_TARGETS,
   killAll,
   mintToken,
   nchanInstall,
@@ -34,7 +35,7 @@ const started = Date.now();
 const { values: args } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
-    targets: { type: "string", default: TARGET_NAMES.join(",") },
+    targets: { type: "string", default: DEFAULT_TARGETS.join(",") },
     scenarios: { type: "string", default: SCENARIO_IDS.join(",") },
     reps: { type: "string" },
     out: { type: "string" },

@@ -14,14 +14,19 @@ import { commandOf, processTree } from "./proc-stats.ts";
  * child is its own process group so that stopping it (or the bench dying)
  * takes its descendants along (wrangler's workerd, nginx's worker).
  */
-export type TargetName = "node" | "workers" | "nchan" | "baseline";
-export const TARGET_NAMES: TargetName[] = ["node", "workers", "nchan", "baseline"];
+export type TargetName = "node" | "workers" | "nchan" | "baseline" | "floor";
+export const TARGET_NAMES: TargetName[] = ["node", "workers", "nchan", "baseline", "floor"];
+/** What `npm run bench` runs unless --targets says otherwise: the floor is a measuring stick, asked for by name. */
+export const DEFAULT_TARGETS: TargetName[] = ["node", "workers", "nchan", "baseline"];
 export const TARGET_LABELS: Record<TargetName, string> = {
   node: "Herald Node",
   workers: "Herald wrangler dev",
   nchan: "nginx+nchan",
   baseline: "baseline Node hub",
+  floor: "bare node:net floor",
 };
+/** The two hand-rolled Node hubs, by target. */
+const SCRIPTS: Partial<Record<TargetName, string>> = { baseline: "src/bench/baseline-hub.ts", floor: "src/bench/floor-hub.ts" };
 
 export const REPO = new URL("../../", import.meta.url).pathname;
 const SERVER_CORE = "0";
@@ -203,8 +208,9 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
       await waitFor("herald node", () => output().includes("listening on"), child, output);
       break;
     }
-    case "baseline": {
-      ({ child, output } = spawnServer(process.execPath, [join(REPO, "src/bench/baseline-hub.ts")], { PORT: String(port) }));
+    case "baseline":
+    case "floor": {
+      ({ child, output } = spawnServer(process.execPath, [join(REPO, SCRIPTS[name]!)], { PORT: String(port) }));
       const pid = child.pid!;
       serverPids = () => [pid];
       endpoint = {
@@ -214,7 +220,7 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
         subscribeHeaders: {},
         publishHeaders: { "Content-Type": "text/plain" },
       };
-      await waitFor("baseline hub", () => output().includes("listening on"), child, output);
+      await waitFor(TARGET_LABELS[name], () => output().includes("listening on"), child, output);
       break;
     }
     case "nchan": {
