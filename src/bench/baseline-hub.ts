@@ -1,4 +1,5 @@
 import { createServer, type ServerResponse } from "node:http";
+import { RingTopics } from "./ring-topics.ts";
 
 /**
  * The baseline: an SSE hub as people typically write it by hand on Node.
@@ -9,25 +10,9 @@ import { createServer, type ServerResponse } from "node:http";
  *
  *   PORT=8090 node src/bench/baseline-hub.ts
  */
-const RING = 1000;
 const HEARTBEAT_MS = 25_000;
 
-interface Topic {
-  subscribers: Set<ServerResponse>;
-  ring: string[];
-  seq: number;
-}
-
-const topics = new Map<string, Topic>();
-
-function topicOf(name: string): Topic {
-  let topic = topics.get(name);
-  if (!topic) {
-    topic = { subscribers: new Set(), ring: new Array<string>(RING), seq: 0 };
-    topics.set(name, topic);
-  }
-  return topic;
-}
+const topics = new RingTopics<ServerResponse>();
 
 const server = createServer((req, res) => {
   const match = /^\/topics\/([A-Za-z0-9_.:@-]+)$/.exec((req.url ?? "").split("?")[0]!);
@@ -36,7 +21,7 @@ const server = createServer((req, res) => {
     res.writeHead(404).end();
     return;
   }
-  const topic = topicOf(match[1]!);
+  const topic = topics.get(match[1]!);
 
   if (req.method === "GET") {
     res.writeHead(200, {
@@ -45,11 +30,8 @@ const server = createServer((req, res) => {
       "x-accel-buffering": "no",
     });
     res.write("retry: 2000\n\n");
-    const last = Number(req.headers["last-event-id"]);
-    if (Number.isInteger(last) && last < topic.seq) {
-      const from = Math.max(last + 1, topic.seq - RING + 1);
-      for (let seq = from; seq <= topic.seq; seq++) res.write(topic.ring[seq % RING]!);
-    }
+    const lastEventId = req.headers["last-event-id"];
+    for (const frame of topic.after(typeof lastEventId === "string" ? lastEventId : undefined)) res.write(frame);
     topic.subscribers.add(res);
     req.on("close", () => topic.subscribers.delete(res));
     return;
@@ -60,11 +42,7 @@ const server = createServer((req, res) => {
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       const data = Buffer.concat(chunks).toString("utf8");
-      const id = ++topic.seq;
-      let frame = `id: ${id}\n`;
-      for (const line of data.split(/\r\n|\r|\n/)) frame += `data: ${line}\n`;
-      frame += "\n";
-      topic.ring[id % RING] = frame;
+      const { id, frame } = topic.append(data);
       for (const subscriber of topic.subscribers) subscriber.write(frame);
       res.writeHead(201, { "content-type": "application/json" });
       res.end(JSON.stringify({ id: String(id), topic: match[1], delivered: topic.subscribers.size }));

@@ -1,58 +1,35 @@
 import { createServer, type Socket } from "node:net";
+import { RingTopics, type RingTopic } from "./ring-topics.ts";
 
 /**
  * The floor: about the least a Node process can do per publish, run only
  * when asked for (`--targets ...,floor`). node:net with a bare HTTP/1.1
  * reader instead of node:http, a Set of sockets per topic, one
  * socket.write per subscriber per event, and the baseline's 1,000-event
- * ring for Last-Event-ID. No auth, no durability, no bounds, no answers
- * to bad requests: a measuring stick for what Node itself costs, not a hub.
+ * ring for Last-Event-ID (ring-topics.ts). No auth, no durability, no
+ * bounds, no answers to bad requests: a measuring stick for what Node
+ * itself costs, not a hub.
  *
  *   PORT=8091 node src/bench/floor-hub.ts
  */
-const RING = 1000;
 const TOPIC_PATH = /^\/topics\/([A-Za-z0-9_.:@-]+)$/;
 const STREAM_HEAD =
   "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\nretry: 2000\n\n";
 
-interface Topic {
-  subscribers: Set<Socket>;
-  ring: string[];
-  seq: number;
-}
-
-const topics = new Map<string, Topic>();
-
-function topicOf(name: string): Topic {
-  let topic = topics.get(name);
-  if (!topic) {
-    topic = { subscribers: new Set(), ring: new Array<string>(RING), seq: 0 };
-    topics.set(name, topic);
-  }
-  return topic;
-}
+const topics = new RingTopics<Socket>();
 
 function answer(socket: Socket, status: string, body: string): void {
   socket.write(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
-function subscribe(socket: Socket, topic: Topic, head: string): void {
-  let out = STREAM_HEAD;
-  const last = Number(/\r\nlast-event-id:\s*(\d+)/i.exec(head)?.[1]);
-  if (Number.isInteger(last) && last < topic.seq) {
-    for (let seq = Math.max(last + 1, topic.seq - RING + 1); seq <= topic.seq; seq++) out += topic.ring[seq % RING]!;
-  }
-  socket.write(out);
+function subscribe(socket: Socket, topic: RingTopic<Socket>, head: string): void {
+  socket.write(STREAM_HEAD + topic.after(/\r\nlast-event-id:\s*(\S+)/i.exec(head)?.[1]).join(""));
   topic.subscribers.add(socket);
   socket.once("close", () => topic.subscribers.delete(socket));
 }
 
-function publish(socket: Socket, name: string, topic: Topic, data: string): void {
-  const id = ++topic.seq;
-  let frame = `id: ${id}\n`;
-  for (const line of data.split(/\r\n|\r|\n/)) frame += `data: ${line}\n`;
-  frame += "\n";
-  topic.ring[id % RING] = frame;
+function publish(socket: Socket, name: string, topic: RingTopic<Socket>, data: string): void {
+  const { id, frame } = topic.append(data);
   for (const subscriber of topic.subscribers) subscriber.write(frame);
   answer(socket, "201 Created", JSON.stringify({ id: String(id), topic: name, delivered: topic.subscribers.size }));
 }
@@ -64,7 +41,7 @@ function handle(socket: Socket, head: string, body: string): boolean {
   if (path === "/health") return answer(socket, "200 OK", '"ok"'), true;
   const match = TOPIC_PATH.exec(path);
   if (!match) return answer(socket, "404 Not Found", "{}"), true;
-  const topic = topicOf(match[1]!);
+  const topic = topics.get(match[1]!);
   if (method === "GET") return subscribe(socket, topic, head), false;
   if (method === "POST") return publish(socket, match[1]!, topic, body), true;
   return answer(socket, "405 Method Not Allowed", "{}"), true;
