@@ -1,21 +1,32 @@
-import type { CloseReason, Sink, SinkOptions } from "../core/sink.js";
+import { byteLength, type CloseReason, type Sink, type SinkOptions } from "../core/sink.js";
 import { Subscriber } from "../core/subscriber.js";
 import type { Flushable } from "./write-batch.js";
 
 /**
  * A topic's stream inside a multiplexed stream, on Node: a bounded
- * ReadableStream (the merger reads it) whose events are only enqueued at
- * the flush after the turn's commit, like a socket's.
+ * ReadableStream (the merger reads it) into which nothing is enqueued
+ * before the flush after the turn's commit, like a socket's. That includes
+ * its start: a stream opened in the same turn as a publish read its
+ * position and replay inside that publish's uncommitted batch.
  */
 export class DeferredStreamSink implements Sink, Flushable {
   private readonly inner: Subscriber;
-  private pending: Uint8Array[] = [];
+  private pending: Uint8Array[];
 
   constructor(
     options: SinkOptions,
     private readonly batch: { markDirty(sink: Flushable): void },
   ) {
-    this.inner = new Subscriber({ ...options, onClose: (_, reason) => options.onClose(this, reason) });
+    const { initial, maxBufferedBytes } = options;
+    this.inner = new Subscriber({
+      ...options,
+      initial: [],
+      // The same bound as if the start had been queued at once.
+      maxBufferedBytes: maxBufferedBytes + byteLength(initial),
+      onClose: (_, reason) => options.onClose(this, reason),
+    });
+    this.pending = [...initial];
+    batch.markDirty(this);
   }
 
   get stream(): ReadableStream<Uint8Array> {
@@ -52,7 +63,7 @@ export class DeferredStreamSink implements Sink, Flushable {
     this.inner.abort(reason);
   }
 
-  /** Only called from timers and shutdown, never inside an open batch. */
+  /** Only called from ticks and shutdown, which wait for the open batch's commit (node-hub.ts). */
   end(reason: CloseReason, last?: Uint8Array): void {
     this.flush();
     this.inner.end(reason, last);

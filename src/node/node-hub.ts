@@ -95,6 +95,10 @@ export class NodeHub implements Hub {
   };
 
   tick(now: number): void {
+    // A tick may end streams, and an ending stream sends what it holds at
+    // once: wait for the open batch's commit (on a failed one, recover()
+    // has already dropped every stream, and the next tick comes anyway).
+    if (this.sql.inBatch) return void this.batch.settled().then(() => this.tick(Date.now()), () => {});
     for (const tick of this.tickers) tick(now);
     for (const [id, { sink, since }] of this.unclaimed) {
       if (now - since > UNCLAIMED_MS) {
@@ -108,9 +112,20 @@ export class NodeHub implements Hub {
     }
   }
 
-  /** Ends every stream cleanly, so clients reconnect (elsewhere, or later) and replay. */
-  close(): void {
+  /**
+   * Ends every stream cleanly, so clients reconnect (elsewhere, or later)
+   * and replay; first the open batch commits, since an ending stream sends
+   * what it holds.
+   */
+  async close(): Promise<void> {
     this.closing = true;
+    while (this.sql.inBatch) {
+      try {
+        await this.batch.settled();
+      } catch {
+        // recover() has reported the failed commit and dropped every stream.
+      }
+    }
     for (const channel of this.channels.values()) channel.close();
   }
 

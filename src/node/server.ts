@@ -91,7 +91,7 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
       closing = true;
       clearInterval(ticker);
       const closed = new Promise((resolve) => http.close(resolve));
-      hub.close();
+      await hub.close();
       // The ended streams leave idle keep-alive connections behind.
       setImmediate(() => http.closeIdleConnections());
       const force = setTimeout(() => {
