@@ -1,11 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createAdaptorServer, type Http2Bindings, type HttpBindings } from "@hono/node-server";
+import { getRequestListener, RequestError, type Http2Bindings, type HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Authenticator } from "../core/auth.js";
 import { parseConfig, parseServerConfig, type RawEnv } from "../core/config.js";
+import { errorResponse, HeraldError } from "../core/errors.js";
 import { applyMigrations } from "../core/sql.js";
 import { createApp, type Runtime } from "../http/app.js";
 import { MIGRATIONS } from "../migrations.js";
@@ -55,8 +56,11 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
   const app = createApp<object>(() => runtime);
   let closing = false;
   const fetch = async (request: Request, env: HttpBindings | Http2Bindings): Promise<Response> => {
+    // @hono/node-server builds the URL when it is first read: one that cannot be built is the client's error.
+    const url = URL.parse(request.url);
+    if (url === null) return errorResponse(new HeraldError("bad_request", "malformed request: its Host and target make no URL"));
     const response =
-      request.method === "GET" && new URL(request.url).pathname === "/metrics"
+      request.method === "GET" && url.pathname === "/metrics"
         ? new Response(metricsText({ counters: hub.counters, topics: hub.topics, authFailures, commits: hub.commits }), {
             headers: { "content-type": "text/plain; version=0.0.4" },
           })
@@ -73,8 +77,7 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
     return RESPONSE_ALREADY_SENT;
   };
 
-  // Plain HTTP/1.1 (no serverOptions asking for http2 or https).
-  const http = createAdaptorServer({ fetch, hostname: server.host }) as Server;
+  const http = createServer(getRequestListener(fetch, { hostname: server.host, errorHandler: requestFailed }));
   const door = openStreamDoor(http, async (request, socket) => {
     const response = await app.fetch(request, {});
     const sink = hub.claim(response);
@@ -103,4 +106,14 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
       sql.close();
     },
   };
+}
+
+/**
+ * What @hono/node-server could not turn into a Request (a Host or target no
+ * URL can be built from) is the client's error; anything else is ours.
+ */
+function requestFailed(error: unknown): Response {
+  if (error instanceof RequestError) return errorResponse(new HeraldError("bad_request", `malformed request: ${error.message}`));
+  console.error("herald: a request failed", error);
+  return errorResponse(new HeraldError("internal", "internal error"));
 }

@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import type { Socket } from "node:net";
-import { readStreamRequest } from "./stream-request.js";
+import { readStreamRequest, type StreamRequest } from "./stream-request.js";
 
 /** A connection that has sent nothing by then goes to node:http, whose timeouts apply. */
 const FIRST_BYTES_MS = 5000;
@@ -29,6 +29,11 @@ export function openStreamDoor(http: Server, answer: StreamAnswer): { destroyAll
   const forget = function (this: Socket) {
     held.delete(this);
   };
+  // Async, so that whatever throws (in building the Request too) ends in the catch below, not the process.
+  const answerOn = async (request: StreamRequest, socket: Socket): Promise<void> => {
+    const url = `http://${request.headers.find(([name]) => name === "host")![1]}${request.target}`;
+    await answer(new Request(url, { headers: request.headers }), socket);
+  };
   http.on("connection", (socket: Socket) => {
     // Once the connection is decided, the door keeps no closure of its own on it.
     const decided = () => {
@@ -55,8 +60,7 @@ export function openStreamDoor(http: Server, answer: StreamAnswer): { destroyAll
       socket.on("data", ignore);
       // node:http's sockets allow half-open connections; a stream ends when its client does.
       socket.on("end", endToo);
-      const url = `http://${request.headers.find(([name]) => name === "host")![1]}${request.target}`;
-      answer(new Request(url, { headers: request.headers }), socket).catch((error: unknown) => {
+      answerOn(request, socket).catch((error: unknown) => {
         console.error("herald: a stream request failed", error);
         socket.destroy();
       });

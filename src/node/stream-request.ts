@@ -46,6 +46,8 @@ export function readStreamRequest(chunk: Uint8Array): StreamRequest | undefined 
     seen.add(name);
     headers.push([name, value]);
   }
-  if (!seen.has("host")) return undefined;
+  // The door builds a URL from them; one that cannot be built is node:http's to refuse.
+  const host = headers.find(([name]) => name === "host");
+  if (!host || !URL.canParse(`http://${host[1]}${parts[1]}`)) return undefined;
   return { target: parts[1]!, headers };
 }

@@ -136,6 +136,19 @@ describe("stream door", () => {
     ["whole", whole],
     ["split", split],
   ] as const) {
+    it(`refuses a stream request sent ${how} whose Host no URL can be built from with 400, and stays up`, async () => {
+      for (const host of ["1.2.3.256", "a:99999", "[:::]", "99999999999"]) {
+        const raw = await new RawConnection().send(...packets(`GET /topics/${uniqueTopic()} HTTP/1.1\r\nHost: ${host}\r\n\r\n`));
+        const { status, headers } = await raw.head();
+        expect([host, status]).toEqual([host, 400]);
+        expect(headers.get("content-type")).toMatch(/^application\/json/);
+        await eventually(async () => Buffer.byteLength((await raw.head()).body) >= Number(headers.get("content-length")), 5000, "the body");
+        expect(JSON.parse((await raw.head()).body.slice(0, Number(headers.get("content-length"))))).toMatchObject({ error: "bad_request" });
+        raw.close();
+      }
+      expect((await hub.fetch("/health")).status).toBe(200);
+    });
+
     it(`refuses a stream request sent ${how} while the hub shuts down, with 503 shutting_down`, async () => {
       const dir = mkdtempSync(join(tmpdir(), "herald-door-"));
       const other = await new HubProcess({ JWT_SECRET: TEST_SECRET, HERALD_DB: join(dir, "herald.db") }).start();
