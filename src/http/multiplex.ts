@@ -63,16 +63,18 @@ export async function openMultiplexed(
   options: { positions: Positions; since?: number; expiresAt?: number },
 ): Promise<Response> {
   const { hub, config } = runtime;
-  const responses = await Promise.all(
+  // Settled, not all: a refusal must not leave the topics that did open subscribed.
+  const settled = await Promise.allSettled(
     topics.map((topic) => {
       const lastEventId = options.positions.get(topic);
       return hub.subscribe(topic, { lastEventId, since: lastEventId === undefined ? options.since : undefined, mux: true });
     }),
   );
-  const failed = responses.find((r) => r.status !== 200);
+  const responses = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+  const failed = settled.find((s) => s.status === "rejected") ?? responses.find((r) => r.status !== 200);
   if (failed) {
     await Promise.all(responses.map((r) => (r === failed ? undefined : r.body?.cancel())));
-    throw await errorOf(failed);
+    throw "reason" in failed ? failed.reason : await errorOf(failed);
   }
   const members: MuxMember[] = responses.map((r, i) => ({ topic: topics[i]!, stream: r.body! }));
   const stream = await openMux(members, {

@@ -9,6 +9,7 @@ import {
   statsOf,
   subscribe,
   subscribeMux,
+  subscribeMuxRaw,
   subscribeRaw,
   tokenFor,
   uniqueTopic,
@@ -155,6 +156,18 @@ export function limitsContract(targetOf: TargetSource): void {
       const again = await subscribe(target, topic);
       await publishOk(target, topic, { data: "room again" });
       expect((await again.next()).data).toBe("room again");
+    });
+
+    it("on a /stream refused because one topic is full, leaves no stream open on the others", async () => {
+      const target = targetOf();
+      const full = uniqueTopic();
+      const others = [uniqueTopic(), uniqueTopic()];
+      const holders = [await subscribe(target, full), await subscribe(target, full)];
+      const refused = await subscribeMuxRaw(target, [...others, full]);
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toMatchObject({ error: "topic_full" });
+      for (const topic of others) expect((await statsOf(target, topic)).subscribers).toBe(0);
+      await Promise.all(holders.map((h) => h.close()));
     });
 
     it("disconnects a subscriber that does not read, and it resumes from the log", async () => {
