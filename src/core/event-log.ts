@@ -122,11 +122,16 @@ export class EventLog {
     return { gap: this.gap(lastEventId, reason, oldest), events: this.after(0), startSeq: (oldest ?? lastSeq + 1) - 1 };
   }
 
-  /** Retained events created at or after `since`; a gap if trimmed ones may have been too. */
+  /**
+   * Retained events from the first one created at or after `since` (then
+   * every later one, whatever its clock said); a gap if trimmed ones may
+   * have been newer than `since` too.
+   */
   private since(since: number): Resume {
     const { lastSeq } = this.state();
     const events = this.sql.query<{ seq: number; event: string | null; data: string }>(
-      "SELECT seq, event, data FROM herald_events WHERE topic = ? AND created_at >= ? ORDER BY seq",
+      "SELECT seq, event, data FROM herald_events WHERE topic = ? AND seq >= (SELECT min(seq) FROM herald_events WHERE topic = ? AND created_at >= ?) ORDER BY seq",
+      this.topic,
       this.topic,
       since,
     );
@@ -188,9 +193,19 @@ export class EventLog {
     return row?.seq ?? null;
   }
 
+  /**
+   * Deletes up to the newest expired event, so the log stays one run of
+   * seqs even if the clock stepped back between two events (their
+   * created_at out of seq order): a hole would replay without a gap notice.
+   */
   private trimExpired(now: number): void {
     const cutoff = now - this.retention.ttlSeconds * 1000;
-    this.sql.query("DELETE FROM herald_events WHERE topic = ? AND created_at < ?", this.topic, cutoff);
+    this.sql.query(
+      "DELETE FROM herald_events WHERE topic = ? AND seq <= (SELECT max(seq) FROM herald_events WHERE topic = ? AND created_at < ?)",
+      this.topic,
+      this.topic,
+      cutoff,
+    );
     this.sweptAt = now;
   }
 
@@ -219,8 +234,10 @@ export class EventLog {
     if (row) {
       this.cached = { epoch: row.epoch, lastSeq: row.last_seq };
     } else {
-      this.cached = { epoch: newEpoch(Date.now()), lastSeq: 0 };
-      this.sql.query("INSERT INTO herald_topics (topic, epoch, last_seq) VALUES (?, ?, 0)", this.topic, this.cached.epoch);
+      const epoch = newEpoch(Date.now());
+      this.sql.query("INSERT INTO herald_topics (topic, epoch, last_seq) VALUES (?, ?, 0)", this.topic, epoch);
+      // Only once stored: a failed insert must not leave an epoch that no row holds.
+      this.cached = { epoch, lastSeq: 0 };
     }
     return this.cached;
   }

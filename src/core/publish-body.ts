@@ -8,6 +8,8 @@ import type { PublishInput } from "./topic-channel.js";
  */
 const EVENT_NAME = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+// With the u flag, paired surrogates are one code point: only lone ones match.
+const LONE_SURROGATE = /\p{Cs}/u;
 
 export function assertEventName(name: string): string {
   if (!EVENT_NAME.test(name)) {
@@ -55,6 +57,8 @@ function fromJson(text: string): PublishInput {
   if (unknown.length > 0) throw new HeraldError("bad_body", `unknown field: ${unknown.join(", ")}`);
   if (!("data" in body)) throw new HeraldError("bad_body", 'JSON body needs a "data" field');
   const data = typeof body["data"] === "string" ? body["data"] : JSON.stringify(body["data"]);
+  // A lone \ud800-\udfff escape: UTF-8 cannot carry it, so it would not reach subscribers as sent.
+  if (LONE_SURROGATE.test(data)) throw new HeraldError("bad_body", "data holds a lone UTF-16 surrogate (\\ud800-\\udfff)");
   return { event: optionalEvent(body["event"]), data };
 }
 

@@ -38,6 +38,10 @@ function lastEventIdOf(c: Context): string | undefined {
   if (id !== undefined && id.length > MAX_LAST_EVENT_ID) {
     throw new HeraldError("bad_request", `Last-Event-ID is longer than ${MAX_LAST_EVENT_ID} characters`);
   }
+  // No id EventSource sends has control characters; on Workers it also travels as a header.
+  if (id !== undefined && !/^[\x20-\x7e]*$/.test(id)) {
+    throw new HeraldError("bad_request", "Last-Event-ID must be printable ASCII");
+  }
   return id;
 }
 

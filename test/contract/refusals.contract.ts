@@ -33,6 +33,8 @@ export function refusalsContract(targetOf: TargetSource): void {
         [{ event: "1digit", data: 1 }, "bad_event"],
         [{ event: 7, data: 1 }, "bad_event"],
         [{ event: "x".repeat(65), data: 1 }, "bad_event"],
+        // JSON.stringify writes it as the escape \ud800, which JSON.parse turns back into a lone surrogate.
+        [{ data: "x\ud800y" }, "bad_body"],
       ];
       for (const [body, error] of cases) await expectError(await publish(target, topic, body), 400, error);
       await expectError(await publish(target, topic, "{not json", { headers: { "content-type": "application/json" } }), 400, "bad_body");
@@ -44,6 +46,15 @@ export function refusalsContract(targetOf: TargetSource): void {
       );
       await expectError(await publish(target, topic, "x", { headers: { "idempotency-key": "has space" } }), 400, "bad_idempotency_key");
       expect(await statsOf(target, topic)).toMatchObject({ lastId: null, retained: 0 });
+    });
+
+    it("refuses a Last-Event-ID that is too long or not printable ASCII with 400", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      for (const id of ["a".repeat(257), "a\nb", "a\rb", "a\u0000b", "\u00e9t\u00e9"]) {
+        await expectError(await subscribeRaw(target, topic, { query: { lastEventId: id } }), 400, "bad_request");
+      }
+      expect((await statsOf(target, topic)).subscribers).toBe(0);
     });
 
     it("refuses other media types with 415", async () => {

@@ -1,0 +1,67 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { EventLog } from "../../src/core/event-log.js";
+import { applyMigrations, migrationFromFile, type Sql } from "../../src/core/sql.js";
+import { openSqlite } from "../../src/node/sql.js";
+
+/**
+ * The log's edge cases that need a chosen clock or a failing statement,
+ * over real SQLite (the same migrations as both entries). Everything else
+ * about it is covered end to end by the contract suite.
+ */
+function database(): Sql {
+  const sql = openSqlite(":memory:");
+  const file = "0001_event_log.sql";
+  applyMigrations(sql, [migrationFromFile(file, readFileSync(new URL(`../../migrations/${file}`, import.meta.url), "utf8"))]);
+  return sql;
+}
+
+const T = Date.parse("2026-01-01T00:00:00Z");
+
+/** e1 at T, e2 at T+5 s, then the clock steps back: e3 at T+3 s, e4 at T+6 s. */
+function logWithClockStep() {
+  const log = new EventLog(database(), "t", { limit: 100, ttlSeconds: 10 });
+  const ids = [0, 5000, 3000, 6000].map((at, i) => {
+    const appended = log.append({ data: `e${i + 1}` }, T + at);
+    if (appended.duplicate) throw new Error("not a duplicate");
+    return appended.id;
+  });
+  return { log, ids };
+}
+
+describe("event log", () => {
+  it("expires events as one run of seqs when the clock stepped back, so a resume is told of the gap", () => {
+    const { log, ids } = logWithClockStep();
+    // At T+13.5 s, e1 and e3 are past the 10 s TTL: e2, between them, goes too.
+    const resume = log.resume(ids[0], T + 13_500);
+    expect(resume.gap).toMatchObject({ reason: "trimmed", requested: ids[0], oldestId: ids[3] });
+    expect(resume.events.map((e) => e.data)).toEqual(["e4"]);
+  });
+
+  it("replays from `since` every event after the first one created since then, whatever the clock said", () => {
+    const { log } = logWithClockStep();
+    const resume = log.resume(undefined, T + 6500, T + 4000);
+    expect(resume.events.map((e) => e.data)).toEqual(["e2", "e3", "e4"]);
+  });
+
+  it("keeps no epoch whose topic row failed to be stored, so ids stay the same after a restart", () => {
+    const sql = database();
+    let failInsert = true;
+    const failing: Sql = {
+      ...sql,
+      query(statement, ...params) {
+        if (failInsert && statement.startsWith("INSERT INTO herald_topics")) {
+          failInsert = false;
+          throw new Error("disk full");
+        }
+        return sql.query(statement, ...params);
+      },
+    };
+    const log = new EventLog(failing, "t", { limit: 100, ttlSeconds: 60 });
+    expect(() => log.append({ data: "a" }, T)).toThrow("disk full");
+    const b = log.append({ data: "b" }, T);
+    const reopened = new EventLog(sql, "t", { limit: 100, ttlSeconds: 60 });
+    expect(reopened.idOf(1)).toBe(b.id);
+    expect(reopened.resume(b.id, T).gap).toBeUndefined();
+  });
+});
