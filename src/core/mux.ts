@@ -32,8 +32,12 @@ export async function openMux(members: MuxMember[], options: MuxOptions): Promis
   const readers = members.map(({ topic, stream }) => ({ topic, frames: new FrameReader(stream) }));
   const cancelAll = () => readers.forEach((reader) => reader.frames.cancel());
   const positions: Positions = new Map();
+  const notices: Uint8Array[] = [];
   try {
-    for (const [i, id] of (await Promise.all(readers.map(firstPosition))).entries()) positions.set(readers[i]!.topic, id);
+    for (const [i, start] of (await Promise.all(readers.map(startOf))).entries()) {
+      positions.set(readers[i]!.topic, start.id);
+      notices.push(...start.notices);
+    }
   } catch (error) {
     cancelAll();
     throw error;
@@ -41,7 +45,8 @@ export async function openMux(members: MuxMember[], options: MuxOptions): Promis
 
   let stopTicking = () => {};
   const out = new Subscriber({
-    initial: [encodeRetry(options.retryMs), openFrame(formatCursor("", positions), members)],
+    // Gap notices before the cursor that moves past them (see topic-channel.ts).
+    initial: [encodeRetry(options.retryMs), ...notices, openFrame(formatCursor("", positions), members)],
     maxBufferedBytes: options.maxBufferedBytes,
     expiresAt: options.expiresAt,
     onClose: () => {
@@ -79,10 +84,15 @@ function openFrame(cursor: string, members: MuxMember[]): Uint8Array {
   return encodeFrame({ id: cursor, event: "herald.open", data: JSON.stringify({ topics: members.map((m) => m.topic) }) });
 }
 
-async function firstPosition({ topic, frames }: MemberReader): Promise<string> {
-  const frame = await frames.next();
-  if (frame === null || !frame.startsWith("id: ")) throw new Error(`the stream of ${topic} did not start with its position`);
-  return frame.slice(4, -1);
+/** A topic stream's position, and the notices (a herald.gap) sent before it. */
+async function startOf({ topic, frames }: MemberReader): Promise<{ id: string; notices: Uint8Array[] }> {
+  const notices: Uint8Array[] = [];
+  for (let frame = await frames.next(); frame !== null; frame = await frames.next()) {
+    if (frame.startsWith("id: ")) return { id: frame.slice(4, -1), notices };
+    const bytes = passOn(frame);
+    if (bytes) notices.push(bytes);
+  }
+  throw new Error(`the stream of ${topic} ended before its position`);
 }
 
 async function pump({ topic, frames }: MemberReader, positions: Positions, out: Subscriber): Promise<void> {
@@ -107,7 +117,11 @@ function rewrite(frame: string, topic: string, positions: Positions): Uint8Array
     if (lineEnd === frame.length - 1) return undefined;
     return encoder.encode(`id: ${formatCursor(topic, positions)}${frame.slice(lineEnd)}\n`);
   }
+  return passOn(frame);
+}
+
+/** A frame without an id: herald.gap and other notices, which already name their topic, pass on. */
+function passOn(frame: string): Uint8Array | undefined {
   if (frame.startsWith(":") || frame.startsWith("retry:")) return undefined;
-  // herald.gap and other notices carry no id and already name their topic.
   return encoder.encode(`${frame}\n`);
 }

@@ -87,12 +87,15 @@ export class TopicChannel {
     }
     const resume = this.log.resume(options.lastEventId, now, options.since);
     this.counters.replayed += resume.events.length;
-    // The stream's position goes first, so a client dropped before its first
-    // event still has a Last-Event-ID to resume from (and a merger its cursor).
+    // The stream's position comes before any event, so a client dropped
+    // before its first event still has a Last-Event-ID to resume from (and a
+    // merger its cursor); but after the gap notice, or a client dropped
+    // between the two would resume past the gap without being told of it.
+    const notice = resume.gap ? [encodeFrame({ event: "herald.gap", data: JSON.stringify(resume.gap) })] : [];
     const position = encodePosition(this.log.idOf(resume.startSeq));
-    const head = options.mux ? [position] : [encodeRetry(this.config.retryMs), position];
+    const head = options.mux ? [...notice, position] : [encodeRetry(this.config.retryMs), ...notice, position];
     const subscriber = createSink({
-      initial: [...head, ...this.replayFrames(resume)],
+      initial: [...head, ...this.replayFrames(resume.events)],
       maxBufferedBytes: this.config.maxBufferedBytes,
       expiresAt: options.expiresAt,
       onClose: (closed, reason) => {
@@ -129,9 +132,7 @@ export class TopicChannel {
     this.fanout.abortAll("shutdown");
   }
 
-  private replayFrames({ gap, events }: Resume): Uint8Array[] {
-    const frames = events.map((e) => this.replayed.frame(this.log.idOf(e.seq), e));
-    if (gap) frames.unshift(encodeFrame({ event: "herald.gap", data: JSON.stringify(gap) }));
-    return frames;
+  private replayFrames(events: Resume["events"]): Uint8Array[] {
+    return events.map((e) => this.replayed.frame(this.log.idOf(e.seq), e));
   }
 }

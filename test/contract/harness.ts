@@ -97,6 +97,8 @@ export class SseStream {
   retry?: number;
   /** What EventSource would send as Last-Event-ID on reconnect (id-only frames count). */
   lastEventId?: string;
+  /** For each event, what lastEventId was when it was dispatched (a client dropped right after it resumes from there). */
+  readonly lastEventIdAt: Array<string | undefined> = [];
   ended = false;
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
   private readonly waiters = new Set<() => void>();
@@ -106,7 +108,7 @@ export class SseStream {
     this.reader = response.body!.getReader();
     openBodies.add(() => this.close());
     const parser = createParser({
-      onEvent: (event) => this.push(() => this.events.push(event)),
+      onEvent: (event) => this.push(() => (this.events.push(event), this.lastEventIdAt.push(this.lastEventId))),
       onComment: (comment) => this.push(() => this.comments.push(comment)),
       onRetry: (retry) => (this.retry = retry),
       onId: (id) => this.push(() => (this.lastEventId = id)),
@@ -205,13 +207,14 @@ export async function subscribeRaw(target: Target, topic: string, init: Subscrib
   return response;
 }
 
-/** Opens a multiplexed stream of several topics and takes its herald.open event. */
+/** Opens a multiplexed stream of several topics and takes its events up to herald.open (gap notices come first). */
 export async function subscribeMux(target: Target, topics: string[], init: SubscribeInit = {}): Promise<SseStream> {
   const response = await subscribeMuxRaw(target, topics, init);
   if (response.status !== 200) throw new Error(`/stream answered ${response.status}: ${await response.text()}`);
   const stream = new SseStream(response);
-  const open = await stream.next();
-  if (open.event !== "herald.open") throw new Error(`a stream must start with herald.open, got ${JSON.stringify(open)}`);
+  for (let event = await stream.next(); event.event !== "herald.open"; event = await stream.next()) {
+    if (event.event !== "herald.gap") throw new Error(`a stream must start with herald.open, after any herald.gap; got ${JSON.stringify(event)}`);
+  }
   return stream;
 }
 

@@ -92,10 +92,14 @@ export function limitsContract(targetOf: TargetSource): void {
       await publishOk(target, quiet, { data: "q1" });
 
       const again = await subscribeMux(target, [busy, quiet], { lastEventId: cursor });
-      const events = await again.take(7);
+      await again.take(6);
+      const events = again.events;
       const gaps = events.filter((e) => e.event === "herald.gap");
       expect(gaps).toHaveLength(1);
       expect(JSON.parse(gaps[0]!.data)).toMatchObject({ topic: busy, reason: "trimmed" });
+      // Before herald.open, whose cursor moves past the gap (see the single-topic replay tests).
+      expect(events.indexOf(gaps[0]!)).toBeLessThan(events.findIndex((e) => e.event === "herald.open"));
+      expect(again.lastEventIdAt[events.indexOf(gaps[0]!)]).toBeUndefined();
       const of = (topic: string) => events.filter((e) => e.id && sourceOf(e.id) === topic).map((e) => e.data);
       expect(of(busy)).toEqual(["b4", "b5", "b6", "b7", "b8"]);
       expect(of(quiet)).toEqual(["q1"]);
