@@ -4,8 +4,8 @@ import type { Sql } from "./sql.js";
 /**
  * One topic's short, durable log over synchronous SQL. Ids are
  * `<epoch>-<seq>`: seq increases by one per event; the epoch is chosen when
- * the topic is first stored, so ids are never reused for other events after
- * the storage is wiped.
+ * the topic is first stored (with its first event), so ids are never reused
+ * for other events after the storage is wiped.
  */
 export interface Retention {
   limit: number;
@@ -93,7 +93,11 @@ export class EventLog {
         "INSERT INTO herald_events (topic, seq, event, data, created_at, idem_key) VALUES (?, ?, ?, ?, ?, ?)",
         this.topic, seq, input.event ?? null, input.data, now, input.idempotencyKey ?? null,
       );
-      this.sql.query("UPDATE herald_topics SET last_seq = ? WHERE topic = ?", seq, this.topic);
+      // The topic's row is stored with its first event, not when it is first read.
+      this.sql.query(
+        "INSERT INTO herald_topics (topic, epoch, last_seq) VALUES (?, ?, ?) ON CONFLICT (topic) DO UPDATE SET last_seq = excluded.last_seq",
+        this.topic, state.epoch, seq,
+      );
       this.sql.query("DELETE FROM herald_events WHERE topic = ? AND seq <= ?", this.topic, seq - this.retention.limit);
       return { duplicate: false, id: this.idOf(seq), seq };
     });
@@ -158,12 +162,19 @@ export class EventLog {
     };
   }
 
-  /** The seq an id of this topic's current epoch names, else undefined. */
+  /**
+   * The seq an id of this topic's current epoch names, else undefined. Seq 0
+   * ("before the first event") is 0 in any epoch: a client that has seen
+   * nothing resumes exactly from the start, even in an epoch chosen after
+   * its own (a topic is stored only with its first event).
+   */
   private seqOf(id: string): number | undefined {
     const dash = id.lastIndexOf("-");
-    if (dash < 0 || id.slice(0, dash) !== this.state().epoch) return undefined;
+    if (dash <= 0) return undefined;
     const digits = id.slice(dash + 1);
-    return /^(0|[1-9]\d{0,15})$/.test(digits) ? Number(digits) : undefined;
+    if (digits === "0") return 0;
+    if (id.slice(0, dash) !== this.state().epoch) return undefined;
+    return /^[1-9]\d{0,15}$/.test(digits) ? Number(digits) : undefined;
   }
 
   private gap(requested: string, reason: Gap["reason"], oldest: number | null): Gap {
@@ -231,14 +242,9 @@ export class EventLog {
       "SELECT epoch, last_seq FROM herald_topics WHERE topic = ?",
       this.topic,
     );
-    if (row) {
-      this.cached = { epoch: row.epoch, lastSeq: row.last_seq };
-    } else {
-      const epoch = newEpoch(Date.now());
-      this.sql.query("INSERT INTO herald_topics (topic, epoch, last_seq) VALUES (?, ?, 0)", this.topic, epoch);
-      // Only once stored: a failed insert must not leave an epoch that no row holds.
-      this.cached = { epoch, lastSeq: 0 };
-    }
+    // A topic that was only read so far keeps its epoch in memory: readers
+    // alone (anyone, on a public pattern) must not be able to grow the store.
+    this.cached = row ? { epoch: row.epoch, lastSeq: row.last_seq } : { epoch: newEpoch(Date.now()), lastSeq: 0 };
     return this.cached;
   }
 }

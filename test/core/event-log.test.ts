@@ -44,6 +44,29 @@ describe("event log", () => {
     expect(resume.events.map((e) => e.data)).toEqual(["e2", "e3", "e4"]);
   });
 
+  it("stores nothing for a topic that is only read", () => {
+    const sql = database();
+    const log = new EventLog(sql, "t", { limit: 100, ttlSeconds: 60 });
+    log.resume(undefined, T);
+    log.resume("nonsense", T);
+    log.resume(undefined, T, 0);
+    log.stats(T);
+    expect(sql.query("SELECT count(*) AS n FROM herald_topics")).toEqual([{ n: 0 }]);
+  });
+
+  it("resumes a client that has seen nothing from the start, whatever epoch its position names", () => {
+    const sql = database();
+    // Read before the first event, then (after a restart) published to under the epoch stored with it.
+    const before = new EventLog(sql, "t", { limit: 100, ttlSeconds: 60 }).idOf(0);
+    const log = new EventLog(sql, "t", { limit: 100, ttlSeconds: 60 });
+    log.append({ data: "a" }, T);
+    log.append({ data: "b" }, T);
+    expect(log.idOf(0)).not.toBe(before);
+    const resume = log.resume(before, T);
+    expect(resume.gap).toBeUndefined();
+    expect(resume.events.map((e) => e.data)).toEqual(["a", "b"]);
+  });
+
   it("keeps no epoch whose topic row failed to be stored, so ids stay the same after a restart", () => {
     const sql = database();
     let failInsert = true;
