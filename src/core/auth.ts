@@ -26,11 +26,14 @@ export interface Grants {
 const ASYMMETRIC_ALGORITHMS = ["RS256", "ES256", "EdDSA", "Ed25519"];
 const REALM = 'Bearer realm="herald"';
 /**
- * Tokens already verified, by their exact text (signature included), until
- * they expire: a publisher sends the same token many times, and checking
- * its signature again each time was a fifth of a publish's CPU.
+ * Tokens already verified, by their exact text (signature included): a
+ * publisher sends the same token many times, and checking its signature
+ * again each time was a fifth of a publish's CPU. Each is remembered until
+ * it expires, and at most a minute, so a key taken out of the JWKS stops
+ * working as soon as jose's own key cache lets go of it.
  */
 const VERIFIED_CACHE_SIZE = 1024;
+const VERIFIED_FOR_MS = 60_000;
 
 export function unauthorized(message: string): HeraldError {
   return new HeraldError("unauthorized", message, { "www-authenticate": REALM });
@@ -73,7 +76,7 @@ function describe(error: unknown): string {
 export class Authenticator {
   private readonly algorithms: string[];
   private readonly getKey: JWTVerifyGetKey;
-  private readonly verified = new Map<string, Grants>();
+  private readonly verified = new Map<string, { grants: Grants; until: number }>();
 
   constructor(private readonly config: Config) {
     // Imported once: jose would import a raw secret again on every verify.
@@ -92,11 +95,12 @@ export class Authenticator {
 
   async verify(token: string): Promise<Grants> {
     const known = this.verified.get(token);
-    if (known && Date.now() < known.expiresAt + this.config.clockToleranceSeconds * 1000) return known;
+    if (known && Date.now() < known.until) return known.grants;
     this.verified.delete(token);
     const grants = await this.verifyAfresh(token);
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, grants);
+    const until = Math.min(grants.expiresAt + this.config.clockToleranceSeconds * 1000, Date.now() + VERIFIED_FOR_MS);
+    this.verified.set(token, { grants, until });
     return grants;
   }
 
@@ -128,6 +132,9 @@ export function authorizeSubscribe(
   topic: string,
   config: Config,
 ): { expiresAt?: number } {
+  // The clock tolerance lets a token in, but its stream would end at once
+  // (streams end at exp itself): refuse, so the client fetches a new one.
+  if (grants && grants.expiresAt <= Date.now()) throw invalidToken("token expired");
   if (grants && (anyMatches(grants.subscribe, topic) || isOwnUserTopic(grants, topic))) {
     return { expiresAt: grants.expiresAt };
   }

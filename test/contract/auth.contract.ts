@@ -7,6 +7,7 @@ import {
   publish,
   publishOk,
   subscribe,
+  subscribeMuxRaw,
   subscribeRaw,
   tokenFor,
   uniqueTopic,
@@ -51,6 +52,15 @@ export function authContract(targetOf: TargetSource): void {
         await expectRefusal(await subscribeRaw(target, topic, { token }), 401, "invalid_token");
         await expectRefusal(await publish(target, topic, { data: 1 }, { token }), 401, "invalid_token");
       }
+    });
+
+    it("refuses a stream to a token whose exp has passed, even within the clock tolerance", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      // Two seconds ago: inside JWT_CLOCK_TOLERANCE_SECONDS (5), but its stream would end at once.
+      const token = await mint({ herald: { subscribe: ["*"] }, exp: Math.floor(Date.now() / 1000) - 2 }, { omitExp: true });
+      await expectRefusal(await subscribeRaw(target, topic, { token }), 401, "invalid_token");
+      await expectRefusal(await subscribeMuxRaw(target, [topic], { token }), 401, "invalid_token");
     });
 
     it("refuses an HS256 token signed with the JWKS public key (algorithm confusion)", async () => {
