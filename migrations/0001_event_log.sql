@@ -1,7 +1,7 @@
 -- The per-topic event log. One SQLite database may hold one topic (a Durable
 -- Object) or many (the Node entry), so every row names its topic.
 
--- epoch: random per topic, stored with the topic's first event, so an id is
+-- epoch: random per topic, chosen when the topic is first seen, so an id is
 -- never reused for another event if the storage is wiped and starts again.
 -- last_seq: kept apart from the events so it survives trimming.
 CREATE TABLE herald_topics (

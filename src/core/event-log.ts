@@ -3,9 +3,10 @@ import type { Sql } from "./sql.js";
 
 /**
  * One topic's short, durable log over synchronous SQL. Ids are
- * `<epoch>-<seq>`: seq increases by one per event; the epoch is chosen when
- * the topic is first stored (with its first event), so ids are never reused
- * for other events after the storage is wiped.
+ * `<epoch>-<seq>`: seq increases by one per event; the epoch is the
+ * database's when the topic is first stored (with its first event), chosen
+ * when the database was created, so ids are never reused for other events
+ * after the storage is wiped.
  */
 export interface Retention {
   limit: number;
@@ -62,11 +63,6 @@ interface TopicState {
  * when it brings an Idempotency-Key, which must not match an expired event.
  */
 const APPEND_SWEEP_MS = 1000;
-
-function newEpoch(now: number): string {
-  const random = crypto.getRandomValues(new Uint32Array(1))[0]!;
-  return now.toString(36) + random.toString(36).padStart(7, "0");
-}
 
 export class EventLog {
   private cached?: TopicState;
@@ -162,19 +158,12 @@ export class EventLog {
     };
   }
 
-  /**
-   * The seq an id of this topic's current epoch names, else undefined. Seq 0
-   * ("before the first event") is 0 in any epoch: a client that has seen
-   * nothing resumes exactly from the start, even in an epoch chosen after
-   * its own (a topic is stored only with its first event).
-   */
+  /** The seq an id of this topic's current epoch names, else undefined. */
   private seqOf(id: string): number | undefined {
     const dash = id.lastIndexOf("-");
-    if (dash <= 0) return undefined;
+    if (dash < 0 || id.slice(0, dash) !== this.state().epoch) return undefined;
     const digits = id.slice(dash + 1);
-    if (digits === "0") return 0;
-    if (id.slice(0, dash) !== this.state().epoch) return undefined;
-    return /^[1-9]\d{0,15}$/.test(digits) ? Number(digits) : undefined;
+    return /^(0|[1-9]\d{0,15})$/.test(digits) ? Number(digits) : undefined;
   }
 
   private gap(requested: string, reason: Gap["reason"], oldest: number | null): Gap {
@@ -242,9 +231,16 @@ export class EventLog {
       "SELECT epoch, last_seq FROM herald_topics WHERE topic = ?",
       this.topic,
     );
-    // A topic that was only read so far keeps its epoch in memory: readers
-    // alone (anyone, on a public pattern) must not be able to grow the store.
-    this.cached = row ? { epoch: row.epoch, lastSeq: row.last_seq } : { epoch: newEpoch(Date.now()), lastSeq: 0 };
+    // A topic only read so far is not stored (readers alone, anyone on a
+    // public pattern, must not grow the store): its epoch is the database's,
+    // which its first event stores with it.
+    this.cached = row ? { epoch: row.epoch, lastSeq: row.last_seq } : { epoch: this.databaseEpoch(), lastSeq: 0 };
     return this.cached;
+  }
+
+  private databaseEpoch(): string {
+    const [row] = this.sql.query<{ epoch: string }>("SELECT epoch FROM herald_database");
+    if (!row) throw new Error("herald: the database has no epoch (migration 0002 not applied)");
+    return row.epoch;
   }
 }

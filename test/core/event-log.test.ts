@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { EventLog } from "../../src/core/event-log.js";
-import { applyMigrations, migrationFromFile, type Sql } from "../../src/core/sql.js";
+import { applyMigrations, type Sql } from "../../src/core/sql.js";
+import { allMigrations } from "../support/migrations.js";
 import { openSqlite } from "../../src/node/sql.js";
 
 /**
@@ -11,8 +11,7 @@ import { openSqlite } from "../../src/node/sql.js";
  */
 function database(): Sql {
   const sql = openSqlite(":memory:");
-  const file = "0001_event_log.sql";
-  applyMigrations(sql, [migrationFromFile(file, readFileSync(new URL(`../../migrations/${file}`, import.meta.url), "utf8"))]);
+  applyMigrations(sql, allMigrations());
   return sql;
 }
 
@@ -54,17 +53,25 @@ describe("event log", () => {
     expect(sql.query("SELECT count(*) AS n FROM herald_topics")).toEqual([{ n: 0 }]);
   });
 
-  it("resumes a client that has seen nothing from the start, whatever epoch its position names", () => {
+  it("resumes a client that connected before the first event exactly, after a restart", () => {
     const sql = database();
-    // Read before the first event, then (after a restart) published to under the epoch stored with it.
+    // Read before the first event, then (a new process on the same database) published to.
     const before = new EventLog(sql, "t", { limit: 100, ttlSeconds: 60 }).idOf(0);
     const log = new EventLog(sql, "t", { limit: 100, ttlSeconds: 60 });
     log.append({ data: "a" }, T);
     log.append({ data: "b" }, T);
-    expect(log.idOf(0)).not.toBe(before);
     const resume = log.resume(before, T);
     expect(resume.gap).toBeUndefined();
     expect(resume.events.map((e) => e.data)).toEqual(["a", "b"]);
+  });
+
+  it("tells a client whose position is from a wiped database of a gap, even one taken before any event", () => {
+    const before = new EventLog(database(), "t", { limit: 100, ttlSeconds: 60 }).idOf(0);
+    const log = new EventLog(database(), "t", { limit: 100, ttlSeconds: 60 });
+    log.append({ data: "a" }, T);
+    const resume = log.resume(before, T);
+    expect(resume.gap).toMatchObject({ reason: "unknown", requested: before });
+    expect(resume.events.map((e) => e.data)).toEqual(["a"]);
   });
 
   it("keeps no epoch whose topic row failed to be stored, so ids stay the same after a restart", () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -6,7 +6,8 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/core/config.js";
 import { parseCursor } from "../../src/core/cursor.js";
-import { applyMigrations, migrationFromFile } from "../../src/core/sql.js";
+import { applyMigrations } from "../../src/core/sql.js";
+import { allMigrations } from "../support/migrations.js";
 import type { Runtime } from "../../src/http/app.js";
 import { openMultiplexed } from "../../src/http/multiplex.js";
 import { NodeHub } from "../../src/node/node-hub.js";
@@ -20,8 +21,7 @@ import { openSqlite, type NodeSql } from "../../src/node/sql.js";
  */
 function hubWithFailingCommit() {
   const sql = openSqlite(join(mkdtempSync(join(tmpdir(), "herald-hub-")), "t.db"));
-  const file = "0001_event_log.sql";
-  applyMigrations(sql, [migrationFromFile(file, readFileSync(new URL(`../../migrations/${file}`, import.meta.url), "utf8"))]);
+  applyMigrations(sql, allMigrations());
   const log: string[] = [];
   let failNext = false;
   const failing: NodeSql = {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -6,7 +6,8 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/core/config.js";
 import { Counters } from "../../src/core/counters.js";
-import { applyMigrations, migrationFromFile } from "../../src/core/sql.js";
+import { applyMigrations } from "../../src/core/sql.js";
+import { allMigrations } from "../support/migrations.js";
 import { TopicChannel } from "../../src/core/topic-channel.js";
 import { SocketGroup } from "../../src/node/socket-group.js";
 import { SocketSink } from "../../src/node/socket-sink.js";
@@ -20,8 +21,7 @@ import { WriteBatch } from "../../src/node/write-batch.js";
  */
 function topic(env: Record<string, string> = {}) {
   const sql = openSqlite(join(mkdtempSync(join(tmpdir(), "herald-group-")), "t.db"));
-  const file = "0001_event_log.sql";
-  applyMigrations(sql, [migrationFromFile(file, readFileSync(new URL(`../../migrations/${file}`, import.meta.url), "utf8"))]);
+  applyMigrations(sql, allMigrations());
   const batch = new WriteBatch(sql, (error) => {
     throw error;
   });
