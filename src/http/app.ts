@@ -34,7 +34,8 @@ function methodNotAllowed(allow: string): HeraldError {
 }
 
 function lastEventIdOf(c: Context): string | undefined {
-  const id = c.req.header("last-event-id") || c.req.query("lastEventId") || undefined;
+  // Trimmed as a header value is (on Workers it travels on as one), so both entries read the same id.
+  const id = (c.req.header("last-event-id") || c.req.query("lastEventId"))?.trim() || undefined;
   if (id !== undefined && id.length > MAX_LAST_EVENT_ID) {
     throw new HeraldError("bad_request", `Last-Event-ID is longer than ${MAX_LAST_EVENT_ID} characters`);
   }
