@@ -56,7 +56,7 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
   const app = createApp<object>(() => runtime);
   let closing = false;
   const fetch = async (request: Request, env: HttpBindings | Http2Bindings): Promise<Response> => {
-    // @hono/node-server builds the URL when it is first read: one that cannot be built is the client's error.
+    // @hono/node-server lets some Hosts through unparsed (1.2.3.256): a URL that cannot be built is the client's error.
     const url = URL.parse(request.url);
     if (url === null) return errorResponse(new HeraldError("bad_request", "malformed request: its Host and target make no URL"));
     const response =
