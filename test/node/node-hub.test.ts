@@ -46,7 +46,15 @@ function hubWithFailingCommit() {
   const hub = new NodeHub(failing, config, 1000);
   const runtime = { config, hub, every: hub.every } as unknown as Runtime;
   const stored = () => sql.query<{ data: string }>("SELECT data FROM herald_events ORDER BY seq").map((r) => r.data);
-  return { hub, runtime, log, stored, failNextCommit: () => (failNext = true) };
+  /** Publishes to t in a batch whose commit will fail; resolves to what the publisher is told. */
+  const publishFailing = (data: string) => {
+    failNext = true;
+    return hub.publish("t", { data }).then(
+      () => "acknowledged",
+      (error: Error) => error.message,
+    );
+  };
+  return { hub, runtime, log, stored, publishFailing };
 }
 
 /** Reads a stream to its end (or until `stop`), noting what the hub had done when each event arrived. */
@@ -86,13 +94,9 @@ describe("node hub", () => {
   });
 
   it("never shows a multiplexed stream an event whose commit failed, and resumes it without a hole", async () => {
-    const { hub, runtime, log, stored, failNextCommit } = hubWithFailingCommit();
+    const { hub, runtime, log, stored, publishFailing } = hubWithFailingCommit();
     const a = await hub.publish("t", { data: "a" });
-    failNextCommit();
-    const b = hub.publish("t", { data: "b" }).then(
-      () => "acknowledged",
-      (error: Error) => error.message,
-    );
+    const b = publishFailing("b");
     // The topic's stream is dropped before it starts, so the request fails
     // (a client retries it) or its stream ends: either way, without b.
     const first = await openMultiplexed(runtime, ["t"], { positions: new Map([["t", a.id]]) }).then(
@@ -114,13 +118,9 @@ describe("node hub", () => {
   });
 
   it("runs a tick that falls in a publish's turn after its commit, and sends nothing of a failed one", async () => {
-    const { hub, log, failNextCommit } = hubWithFailingCommit();
+    const { hub, log, publishFailing } = hubWithFailingCommit();
     const a = await hub.publish("t", { data: "a" });
-    failNextCommit();
-    const b = hub.publish("t", { data: "b" }).then(
-      () => "acknowledged",
-      (error: Error) => error.message,
-    );
+    const b = publishFailing("b");
     // A stream whose token has just expired: the tick ends it with a last notice.
     const sink = hub.claim(await hub.subscribe("t", { lastEventId: a.id, expiresAt: Date.now() - 1 }))!;
     const out = new PassThrough();
@@ -135,13 +135,9 @@ describe("node hub", () => {
   });
 
   it("on shutdown in a publish's turn, waits for its commit before ending streams, and sends nothing of a failed one", async () => {
-    const { hub, log, failNextCommit } = hubWithFailingCommit();
+    const { hub, log, publishFailing } = hubWithFailingCommit();
     const a = await hub.publish("t", { data: "a" });
-    failNextCommit();
-    const b = hub.publish("t", { data: "b" }).then(
-      () => "acknowledged",
-      (error: Error) => error.message,
-    );
+    const b = publishFailing("b");
     const sink = hub.claim(await hub.subscribe("t", { lastEventId: a.id }))!;
     const out = new PassThrough();
     sink.attach(out);
