@@ -30,9 +30,8 @@ export function openStreamDoor(http: Server, answer: StreamAnswer): { destroyAll
     held.delete(this);
   };
   // Async, so that whatever throws (in building the Request too) ends in the catch below, not the process.
-  const answerOn = async (request: StreamRequest, socket: Socket): Promise<void> => {
-    const url = `http://${request.headers.find(([name]) => name === "host")![1]}${request.target}`;
-    await answer(new Request(url, { headers: request.headers }), socket);
+  const answerOn = async ({ url, headers }: StreamRequest, socket: Socket): Promise<void> => {
+    await answer(new Request(url, { headers }), socket);
   };
   http.on("connection", (socket: Socket) => {
     // Once the connection is decided, the door keeps no closure of its own on it.

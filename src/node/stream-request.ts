@@ -1,6 +1,6 @@
-/** A request the door answers itself: its target and header lines, as sent. */
+/** A request the door answers itself: its URL (from Host and target) and header lines, as sent. */
 export interface StreamRequest {
-  target: string;
+  url: string;
   headers: Array<[string, string]>;
 }
 
@@ -46,8 +46,9 @@ export function readStreamRequest(chunk: Uint8Array): StreamRequest | undefined 
     seen.add(name);
     headers.push([name, value]);
   }
-  // The door builds a URL from them; one that cannot be built is node:http's to refuse.
   const host = headers.find(([name]) => name === "host");
-  if (!host || !URL.canParse(`http://${host[1]}${parts[1]}`)) return undefined;
-  return { target: parts[1]!, headers };
+  if (!host) return undefined;
+  // A URL that cannot be built from them is node:http's to refuse.
+  const url = `http://${host[1]}${parts[1]}`;
+  return URL.canParse(url) ? { url, headers } : undefined;
 }

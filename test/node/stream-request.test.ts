@@ -5,9 +5,9 @@ const head = (lines: string[]) => Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "
 const basic = ["GET /topics/news?token=abc HTTP/1.1", "Host: 127.0.0.1:8080", "Accept: text/event-stream", "Last-Event-ID: 1-5"];
 
 describe("readStreamRequest", () => {
-  it("reads a whole single-topic stream request: target and headers as sent", () => {
+  it("reads a whole single-topic stream request: its URL and headers as sent", () => {
     expect(readStreamRequest(head(basic))).toEqual({
-      target: "/topics/news?token=abc",
+      url: "http://127.0.0.1:8080/topics/news?token=abc",
       headers: [
         ["host", "127.0.0.1:8080"],
         ["accept", "text/event-stream"],
