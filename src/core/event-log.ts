@@ -130,7 +130,8 @@ export class EventLog {
   private since(since: number): Resume {
     const { lastSeq } = this.state();
     const events = this.sql.query<{ seq: number; event: string | null; data: string }>(
-      "SELECT seq, event, data FROM herald_events WHERE topic = ? AND seq >= (SELECT min(seq) FROM herald_events WHERE topic = ? AND created_at >= ?) ORDER BY seq",
+      // `+ 0`: see trimExpired.
+      "SELECT seq, event, data FROM herald_events WHERE topic = ? AND seq >= (SELECT min(seq + 0) FROM herald_events WHERE topic = ? AND created_at >= ?) ORDER BY seq",
       this.topic,
       this.topic,
       since,
@@ -197,11 +198,14 @@ export class EventLog {
    * Deletes up to the newest expired event, so the log stays one run of
    * seqs even if the clock stepped back between two events (their
    * created_at out of seq order): a hole would replay without a gap notice.
+   * `max(seq + 0)`, not `max(seq)`: SQLite would answer a plain max by
+   * walking the primary key past every retained event, on every replay;
+   * this way it reads the age index, which holds only the expired ones.
    */
   private trimExpired(now: number): void {
     const cutoff = now - this.retention.ttlSeconds * 1000;
     this.sql.query(
-      "DELETE FROM herald_events WHERE topic = ? AND seq <= (SELECT max(seq) FROM herald_events WHERE topic = ? AND created_at < ?)",
+      "DELETE FROM herald_events WHERE topic = ? AND seq <= (SELECT max(seq + 0) FROM herald_events WHERE topic = ? AND created_at < ?)",
       this.topic,
       this.topic,
       cutoff,
