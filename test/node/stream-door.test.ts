@@ -65,6 +65,14 @@ class RawConnection {
     return { status: Number(statusLine!.split(" ")[1]), headers, body: rest.join("\r\n\r\n") };
   }
 
+  /** The first response's body as JSON, once the bytes its content-length promises are in. */
+  async json(): Promise<unknown> {
+    const { headers } = await this.head();
+    const length = Number(headers.get("content-length"));
+    await eventually(async () => Buffer.byteLength((await this.head()).body, "latin1") >= length, 5000, "the body");
+    return JSON.parse((await this.head()).body.slice(0, length));
+  }
+
   /** The first `count` plain (unnamed) events. */
   async messages(count: number): Promise<EventSourceMessage[]> {
     const messages = () => this.parse().filter((e) => e.event === undefined);
@@ -123,12 +131,10 @@ describe("stream door", () => {
 
     it(`refuses a stream request sent ${how} with a JSON error`, async () => {
       const raw = await new RawConnection().send(...packets(request(`/topics/${uniqueTopic()}`)));
-      const { status, headers, body } = await raw.head();
+      const { status, headers } = await raw.head();
       expect(status).toBe(401);
       expect(headers.get("content-type")).toMatch(/^application\/json/);
-      await eventually(async () => raw.closed || Buffer.byteLength(body) >= Number(headers.get("content-length")), 5000, "the body");
-      const length = Number(headers.get("content-length"));
-      expect(JSON.parse((await raw.head()).body.slice(0, length))).toMatchObject({ error: "unauthorized" });
+      expect(await raw.json()).toMatchObject({ error: "unauthorized" });
     });
   }
 
@@ -142,8 +148,7 @@ describe("stream door", () => {
         const { status, headers } = await raw.head();
         expect([host, status]).toEqual([host, 400]);
         expect(headers.get("content-type")).toMatch(/^application\/json/);
-        await eventually(async () => Buffer.byteLength((await raw.head()).body) >= Number(headers.get("content-length")), 5000, "the body");
-        expect(JSON.parse((await raw.head()).body.slice(0, Number(headers.get("content-length"))))).toMatchObject({ error: "bad_request" });
+        expect(await raw.json()).toMatchObject({ error: "bad_request" });
         raw.close();
       }
       expect((await hub.fetch("/health")).status).toBe(200);
@@ -165,8 +170,7 @@ describe("stream door", () => {
       expect(headers.get("content-type")).toMatch(/^application\/json/);
       expect(headers.get("connection")).toBe("close");
       await eventually(async () => late.closed, 1000, "the refused connection to close");
-      const length = Number(headers.get("content-length"));
-      expect(JSON.parse((await late.head()).body.slice(0, length))).toMatchObject({ error: "shutting_down" });
+      expect(await late.json()).toMatchObject({ error: "shutting_down" });
       expect(await stopped).toBe(0);
     });
   }
