@@ -116,10 +116,12 @@ export class TopicChannel {
   /** Heartbeats and token expiry; the runtime calls it about once a second. */
   tick(now: number): void {
     this.fanout.expire(now, () => encodeFrame({ event: "herald.expired", data: JSON.stringify({ topic: this.topic }) }));
-    // The first tick only starts the clock: the topic's streams have just
+    // The first tick with streams only starts the clock: they have just
     // opened and sent their position, so a ping now would be one more write
-    // to every socket, landing among the first publishes.
-    if (this.lastPing === 0) this.lastPing = now;
+    // to every socket, landing among the first publishes. A tick without
+    // streams stops it (a Durable Object stops ticking then).
+    if (this.fanout.size === 0) this.lastPing = 0;
+    else if (this.lastPing === 0) this.lastPing = now;
     else if (now - this.lastPing >= this.config.heartbeatSeconds * 1000) {
       this.lastPing = now;
       this.fanout.beat(PING);

@@ -7,13 +7,9 @@ import { allMigrations } from "../support/migrations.js";
 
 const T = Date.parse("2026-01-01T00:00:00Z");
 
-/** A topic over real SQLite with one open stream, and the text its stream has read. */
-async function topicWithReader(heartbeatSeconds: number) {
-  const sql = openSqlite(":memory:");
-  applyMigrations(sql, allMigrations());
-  const config = parseConfig({ HEARTBEAT_SECONDS: String(heartbeatSeconds) });
-  const channel = new TopicChannel("t", sql, config);
-  const reader = channel.subscribe({}, T).stream.getReader();
+/** A stream of `channel` opened at `now`, and what it has read since last asked. */
+function readerOf(channel: TopicChannel, now: number) {
+  const reader = channel.subscribe({}, now).stream.getReader();
   const decoder = new TextDecoder();
   let text = "";
   void (async () => {
@@ -26,8 +22,17 @@ async function topicWithReader(heartbeatSeconds: number) {
     text = "";
     return read;
   };
-  expect(await readQueued()).toContain("retry:");
-  return { channel, readQueued };
+  return { reader, readQueued };
+}
+
+/** A topic over real SQLite with one stream opened at T, its head already read. */
+async function topicWithReader(heartbeatSeconds: number) {
+  const sql = openSqlite(":memory:");
+  applyMigrations(sql, allMigrations());
+  const channel = new TopicChannel("t", sql, parseConfig({ HEARTBEAT_SECONDS: String(heartbeatSeconds) }));
+  const stream = readerOf(channel, T);
+  expect(await stream.readQueued()).toContain("retry:");
+  return { channel, ...stream };
 }
 
 describe("topic channel", () => {
@@ -39,5 +44,19 @@ describe("topic channel", () => {
     expect(await readQueued()).not.toContain(": ping");
     channel.tick(T + 26_000);
     expect(await readQueued()).toContain(": ping");
+  });
+
+  it("starts the heartbeat clock again when streams open on a topic whose last stream had closed", async () => {
+    const { channel, reader, readQueued } = await topicWithReader(25);
+    channel.tick(T + 1000);
+    await reader.cancel();
+    channel.tick(T + 2000);
+    const next = readerOf(channel, T + 60_000);
+    await next.readQueued();
+    channel.tick(T + 61_000);
+    expect(await next.readQueued()).not.toContain(": ping");
+    channel.tick(T + 86_000);
+    expect(await next.readQueued()).toContain(": ping");
+    expect(await readQueued()).toBe("");
   });
 });
