@@ -19,3 +19,20 @@ export function unwrap<T>(result: RpcResult<T>): T {
   if (result.ok) return result.value;
   throw new HeraldError(result.code, result.message);
 }
+
+/**
+ * Calls a topic's object. The platform marks its own failures (the object
+ * reset by a deploy, moved, or overloaded) with `retryable` or `overloaded`:
+ * the topic is briefly out of reach, which is a 503 to retry, not a bug.
+ */
+export async function reach<T>(call: () => T): Promise<Awaited<T>> {
+  try {
+    return await call();
+  } catch (error) {
+    const flags = error as { retryable?: unknown; overloaded?: unknown } | null;
+    if (flags?.retryable === true || flags?.overloaded === true) {
+      throw new HeraldError("topic_unavailable", `the topic's Durable Object is restarting or overloaded: retry with backoff (${(error as Error).message})`);
+    }
+    throw error;
+  }
+}

@@ -21,6 +21,7 @@ export const ERROR_STATUS = {
   topic_full: 503,
   server_full: 503,
   shutting_down: 503,
+  topic_unavailable: 503,
   internal: 500,
 } as const;
 

@@ -36,7 +36,8 @@ function workersProject(profile: ProfileName) {
     ],
     test: {
       name: `workers-${profile}`,
-      include: [`test/cloudflare/${profile}.test.ts`],
+      // Unit tests of the Worker's own files run once, with the standard profile.
+      include: [`test/cloudflare/${profile}.test.ts`, ...(profile === "standard" ? ["test/cloudflare/rpc.test.ts"] : [])],
       testTimeout: 30_000,
     },
   });
