@@ -2,7 +2,7 @@ import { backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 import { HeraldClientError } from "./error.js";
 import { EXPIRED, GAP, gapOf, heraldEvent, NOTICES, OPEN } from "./events.js";
 import { Listeners } from "./listeners.js";
-import { isFinalRefusal, probe } from "./probe.js";
+import { isFinalRefusal, NOT_A_STREAM, probe } from "./probe.js";
 import { streamUrl } from "./stream-url.js";
 import { normalizeTopics, sameTopics } from "./topics.js";
 import type {
@@ -48,7 +48,11 @@ export class HeraldConnection<Events extends Record<string, unknown>> implements
   #generation = 0;
   #failures = 0;
   #openedAt: number | undefined;
-  /** The token was just refreshed and no stream has accepted it yet: a 401 now is final. */
+  /**
+   * The token was just renewed and no answer since has judged it: a 401 now
+   * is final. An attempt that fails for any other reason (the hub down, a
+   * 503) leaves it unjudged, and it may expire while the hub is away.
+   */
   #tokenIsFresh = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #reconnects = 0;
@@ -143,9 +147,13 @@ export class HeraldConnection<Events extends Record<string, unknown>> implements
     this.#stop();
     this.#setState("connecting");
     const needsToken = typeof this.#options.token === "function" && (refresh || this.#token === undefined);
+    // Without a token option the credential is the page's cookie, which the
+    // app may have renewed: the new request is the renewal.
+    if (refresh && this.#options.token === undefined) this.#tokenIsFresh = true;
     if (!needsToken) return this.#start();
     void this.#refreshToken(generation).then((ok) => {
-      if (ok) this.#start();
+      // close() or a change of topics may have come in between.
+      if (ok && generation === this.#generation) this.#start();
     });
   }
 
@@ -209,6 +217,7 @@ export class HeraldConnection<Events extends Record<string, unknown>> implements
       // That retry (or a first attempt) did not reach the hub: EventSource
       // would go on at a fixed interval, all pages in step; back off instead.
       this.#stop();
+      this.#tokenIsFresh = false;
       return this.#retry(false, new HeraldClientError("network", "the hub could not be reached", false));
     }
     this.#stop();
@@ -220,10 +229,9 @@ export class HeraldConnection<Events extends Record<string, unknown>> implements
   async #diagnose(generation: number, url: string): Promise<void> {
     const answer = await probe(this.#fetch, url, this.#options.withCredentials === true);
     if (generation !== this.#generation) return;
-    if (answer.status === 401 && typeof this.#options.token === "function" && !this.#tokenIsFresh) {
-      return this.#retry(true);
-    }
-    const final = answer.status === 401 || isFinalRefusal(answer.status);
+    if (answer.status !== 401) this.#tokenIsFresh = false;
+    else if (this.#renewable && !this.#tokenIsFresh) return this.#retry(true);
+    const final = answer.status === 401 || answer.code === NOT_A_STREAM || isFinalRefusal(answer.status);
     const error = new HeraldClientError(answer.code, answer.message, final, answer.status);
     if (final) this.#fail(error);
     else this.#retry(false, error);
@@ -232,10 +240,15 @@ export class HeraldConnection<Events extends Record<string, unknown>> implements
   #expired(source: EventSourceLike): void {
     source.close();
     this.#source = undefined;
-    if (typeof this.#options.token !== "function") {
+    if (!this.#renewable) {
       return this.#fail(new HeraldClientError("token_expired", "the token expired: connect again with a fresh one", true));
     }
     this.#retry(true);
+  }
+
+  /** A token function, or a cookie (no token option): a refused or expired credential may be renewed. */
+  get #renewable(): boolean {
+    return typeof this.#options.token !== "string";
   }
 
   /**
@@ -247,7 +260,7 @@ export class HeraldConnection<Events extends Record<string, unknown>> implements
     const attempt = this.#countFailure();
     if (attempt > this.#backoff.maxAttempts) {
       const reason = error?.message ?? "the token kept being refused";
-      return this.#fail(new HeraldClientError("unavailable", `gave up after ${attempt - 1} attempts: ${reason}`, true, error?.status));
+      return this.#fail(new HeraldClientError("unavailable", `gave up after ${attempt - 1} reconnects: ${reason}`, true, error?.status));
     }
     if (error) this.#errors.emit(error);
     const immediate = refresh && !error && attempt === 1;

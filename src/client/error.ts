@@ -4,7 +4,9 @@
  * of the client's own: `network` (the hub could not be reached),
  * `token_expired` (a plain-string token ran out), `token_refresh_failed`
  * (the token function threw, returned nothing, or returned the refused
- * token again), `unavailable` (`backoff.maxAttempts` failures in a row).
+ * token again), `unavailable` (`backoff.maxAttempts` failed reconnects in a
+ * row), `not_a_stream` (the URL answered 200 with something else, e.g. a
+ * web page: it is not the hub's).
  */
 export class HeraldClientError extends Error {
   override readonly name = "HeraldClientError";

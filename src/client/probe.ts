@@ -1,5 +1,7 @@
 import type { FetchLike } from "./types.js";
 
+export const NOT_A_STREAM = "not_a_stream";
+
 /** What the hub answered a stream request: a status and its `{"error","message"}`, or nothing at all. */
 export interface ProbeResult {
   status?: number;
@@ -11,7 +13,9 @@ export interface ProbeResult {
  * EventSource reports a refused request only as an `error` event, without
  * the status. Asking once more with fetch tells a 401 (refresh the token)
  * from a 403 (stop) from a 503 (retry later). A 200 is a stream: it is
- * cancelled at once.
+ * cancelled at once. A 200 that is not a stream (an app's catch-all page, a
+ * login page) means the URL is not the hub's, and asking again will not
+ * change that.
  */
 export async function probe(fetchFn: FetchLike, url: string, withCredentials: boolean): Promise<ProbeResult> {
   let response;
@@ -25,6 +29,12 @@ export async function probe(fetchFn: FetchLike, url: string, withCredentials: bo
   }
   if (response.status === 200) {
     await response.body?.cancel().catch(() => undefined);
+    const type = response.headers ? (response.headers.get("content-type") ?? "") : "text/event-stream";
+    if (!type.toLowerCase().startsWith("text/event-stream")) {
+      // Not the URL in the message: it carries the token.
+      const message = `the stream URL answered 200 with "${type}", not an event stream: is \`url\` the hub's address?`;
+      return { status: 200, code: NOT_A_STREAM, message };
+    }
     return { status: 200, code: "stream_failed", message: "the stream failed, though the hub accepts it again" };
   }
   const body = (await response.json().catch(() => ({}))) as { error?: unknown; message?: unknown };

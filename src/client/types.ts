@@ -39,7 +39,7 @@ export interface BackoffOptions {
   initialMs?: number;
   /** Largest delay between retries (default 30000). */
   maxMs?: number;
-  /** Failed attempts in a row after which the client gives up (default: never). */
+  /** Failed reconnects in a row after which the client gives up (default: never); a connection open for 5 s resets the count. */
   maxAttempts?: number;
 }
 
@@ -80,6 +80,8 @@ export type EventSourceConstructor = new (url: string, init?: { withCredentials?
 /** What the client uses of a `Response`. */
 export interface ResponseLike {
   readonly status: number;
+  /** Without it, a 200 is taken to be an event stream. */
+  readonly headers?: { get(name: string): string | null };
   json(): Promise<unknown>;
   readonly body: { cancel(): Promise<void> } | null;
 }

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { sleep, uniqueTopic } from "../contract/harness.js";
+import { mint, sleep, uniqueTopic } from "../contract/harness.js";
 import { launch, screenshot, type Browser } from "./chromium.js";
 import { DemoPage } from "./demo-page.js";
 import { pageToken, publishTo } from "./hub-http.js";
@@ -57,6 +57,29 @@ export function demoPageSuite(name: string, hubOf: () => string): void {
       expect(await page.waitForData(topic, 2)).toEqual(["1", "2"]);
       expect(await page.page.locator('#error[data-kind="fatal"]').count()).toBe(0);
       expect(await page.reconnects()).toBeGreaterThanOrEqual(1);
+    });
+
+    it("with a cookie for a token, carries on with the renewed cookie when the old one expires", async () => {
+      const topic = uniqueTopic("cookie");
+      const page = await browser.newPage();
+      cleanups.push(() => page.close());
+      const setCookie = async (expiresIn: string) => {
+        const value = await mint({ herald: { subscribe: [topic] } }, { expiresIn });
+        await page.context().addCookies([{ name: "herald_token", value, url: hubOf() }]);
+      };
+      await setCookie("3s");
+      const demo = await new DemoPage(page).open(hubOf(), { topics: topic });
+      await demo.waitForState("open");
+      await publishTo(hubOf(), topic, 1);
+      await demo.waitForData(topic, 1);
+
+      // The app's backend renews the cookie before it runs out, as a session does.
+      await setCookie("10m");
+      await page.locator('#events li.notice[data-event="token expired"]').waitFor({ timeout: 10_000 });
+      await demo.waitForState("open");
+      await publishTo(hubOf(), topic, 2);
+      expect(await demo.waitForData(topic, 2)).toEqual(["1", "2"]);
+      expect(await page.locator('#error[data-kind="fatal"]').count()).toBe(0);
     });
 
     it("shows the hub's forbidden message and stops, rather than reconnecting in a loop", async () => {

@@ -82,7 +82,7 @@ afterEach(() => {
 
 /** A client of `hub` that listens for `update` events, with quick retries; closed after the test. */
 export function openClient<Events extends Record<string, unknown> = Record<string, unknown>>(
-  hub: HubProcess,
+  hub: Pick<HubProcess, "url">,
   options: Omit<ConnectOptions, "url">,
 ): HeraldClient<Events> {
   const client = connect<Events>({

@@ -1,6 +1,8 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { sleep, uniqueTopic } from "../contract/harness.js";
-import { openClient, publish, requests, suiteHub, subscriberToken } from "./fixtures.js";
+import { openClient, publish, requests, startHub, suiteHub, subscriberToken } from "./fixtures.js";
 import { numbers, Recorder } from "./recorder.js";
 
 describe("client: refusals and gaps", () => {
@@ -44,5 +46,34 @@ describe("client: refusals and gaps", () => {
     expect(notice).toMatchObject({ topic, id: "" });
     expect(second.dataOf(topic)).toEqual(numbers(6, 10));
     expect(second.client.state).toBe("open");
+  });
+
+  it("gives up with unavailable once backoff.maxAttempts reconnects in a row have failed", async () => {
+    const down = await startHub();
+    await down.stop("SIGKILL");
+    const recorder = new Recorder(openClient(down, { topics: [uniqueTopic()], backoff: { maxAttempts: 2 } }));
+    await recorder.until(() => recorder.client.state === "closed", "the client to give up");
+    expect(recorder.client.error).toMatchObject({ code: "unavailable", fatal: true });
+    expect(recorder.client.error!.message).toContain("gave up after 2 reconnects");
+    expect(requests.streams).toHaveLength(3);
+  });
+
+  it("closes with not_a_stream when the URL answers 200 with a web page, rather than retrying forever", async () => {
+    // An app's catch-all route where the hub was meant to be.
+    const app = createServer((_, response) => response.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><p>app</p>"));
+    await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+      const recorder = new Recorder(openClient({ url }, { topics: [uniqueTopic()] }));
+      await recorder.until(() => recorder.client.state === "closed", "the connection to close");
+      await sleep(1000);
+      expect(recorder.client.error).toMatchObject({ code: "not_a_stream", status: 200, fatal: true });
+      expect(recorder.client.error!.message).toContain("text/html");
+      expect(requests.streams).toHaveLength(1);
+      expect(requests.probes).toHaveLength(1);
+    } finally {
+      app.closeAllConnections();
+      await new Promise((resolve) => app.close(resolve));
+    }
   });
 });

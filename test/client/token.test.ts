@@ -115,4 +115,41 @@ describe("client: tokens", () => {
     ]);
     expect(recorder.errors[0]!.message).toContain("token endpoint down");
   });
+
+  it("renews a token that expired while the hub could not be reached, rather than giving up", async () => {
+    const topic = uniqueTopic();
+    const supply = tokenSupply("2s");
+    await hub().stop("SIGTERM");
+    const recorder = new Recorder(openClient(hub(), { topics: [topic], token: supply.next }));
+    // The first token is fetched, never shown to the hub, and runs out.
+    await recorder.until(() => supply.issued.length === 1 && recorder.errors.length > 0, "a failed first attempt");
+    await untilExpired(supply.issued[0]!);
+    await hub().start();
+    await recorder.untilOpen();
+    await publish(hub(), topic, 1);
+    await recorder.untilData(topic, 1);
+    expect(supply.issued.length).toBe(2);
+    expect(recorder.errors.filter((e) => e.fatal)).toEqual([]);
+  });
+
+  it("without a token option (a cookie, if any), tries once more on a 401, then stops", async () => {
+    const recorder = new Recorder(openClient(hub(), { topics: [uniqueTopic()] }));
+    await recorder.until(() => recorder.client.state === "closed", "the connection to close");
+    await sleep(1000);
+    expect(recorder.client.error).toMatchObject({ code: "unauthorized", status: 401, fatal: true });
+    expect(requests.streams).toHaveLength(2);
+    expect(requests.probes).toHaveLength(2);
+  });
+
+  it("opens no stream once closed in the moment its token arrives", async () => {
+    let deliver!: (token: string) => void;
+    const pending = new Promise<string>((resolve) => (deliver = resolve));
+    const client = openClient(hub(), { topics: [uniqueTopic()], token: () => pending });
+    // Runs right after the client has taken the token, before it acts on it.
+    void pending.then(() => client.close());
+    deliver(await subscriberToken());
+    await sleep(500);
+    expect(client.state).toBe("closed");
+    expect(requests.streams).toHaveLength(0);
+  });
 });
