@@ -58,7 +58,8 @@ setInterval(() => {
 }, HEARTBEAT_MS).unref();
 
 const port = Number(process.env["PORT"] ?? 8090);
-server.listen(port, "127.0.0.1", () => {
+// The listen backlog every other target has: a reconnect storm (f) measures replay, not SYN retries.
+server.listen(port, "127.0.0.1", 4096, () => {
   const address = server.address();
   console.log(`baseline: listening on http://127.0.0.1:${typeof address === "object" && address ? address.port : port}`);
 });

@@ -248,11 +248,12 @@ async function publish(cmd: PublishCommand): Promise<PublishReport> {
     } else pump();
   };
 
-  // A keep-alive connection left idle may have been closed by the hub
-  // (Node's keepAliveTimeout is 5 s): replace it rather than fail a publish on it.
+  // Oldest first, so no connection idles past a hub's keep-alive timeout
+  // (Node's is 5 s) while others do the work; one the hub closed anyway is
+  // replaced rather than failing a publish on it.
   const takeFree = (): PostConnection | undefined => {
     while (free.length > 0) {
-      const conn = free.pop()!;
+      const conn = free.shift()!;
       if (conn.alive) return conn;
       new PostConnection(endpoint.port).open().then(release, (e: Error) => errors.length < 10 && errors.push(e.message));
     }

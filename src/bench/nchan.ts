@@ -64,6 +64,9 @@ events {
 }
 http {
   access_log off;
+  # nginx closes a keep-alive connection after 1,000 requests by default; the
+  # Node targets never do, so the publishers' connections would cost nchan alone.
+  keepalive_requests 1000000;
   client_body_temp_path ${dir}/tmp/body;
   proxy_temp_path ${dir}/tmp/proxy;
   fastcgi_temp_path ${dir}/tmp/fastcgi;

@@ -32,6 +32,7 @@ export interface Summary {
   gapNotices: number;
   reconnects: number;
   connectFailed: number;
+  failedPublishes: number;
   median: Record<string, number>;
   errors: string[];
 }
@@ -93,6 +94,7 @@ export function summarise(runs: RunResult[], targets: TargetName[], cases: Case[
         gapNotices: sum((r) => r.gapNotices),
         reconnects: sum((r) => r.reconnects),
         connectFailed: sum((r) => r.connectFailed),
+        failedPublishes: sum((r) => r.publishesFailed),
         median: median_,
         errors: [...new Set(all.flatMap((r) => r.errors))].slice(0, 5),
       });
@@ -194,12 +196,31 @@ function caseTable(c: Case, summaries: Summary[], targets: TargetName[]): string
       bits.push(`the workerd running Herald alone (without wrangler's proxy worker): ${rss}${fmt(hereCpu, 1)} µs/${unit}`);
     }
     if (s.connectFailed > 0) bits.push(`${s.connectFailed} subscriber connects failed`);
+    bits.push(...caveats(c, s));
     if (s.reconnects > 0) bits.push(`${s.reconnects} streams were ended by the hub and resumed (Last-Event-ID)`);
     if (s.gapNotices > 0) bits.push(`${s.gapNotices} gap notices`);
     if (s.errors.length > 0) bits.push(`errors: ${s.errors.map((e) => `\`${e.replace(/[`|\n]/g, " ").slice(0, 160)}\``).join("; ")}`);
     return bits.length > 0 ? [`- ${TARGET_LABELS[s.target]}: ${bits.join("; ")}`] : [];
   });
   return lines.join("\n") + "\n" + (notes.length > 0 ? "\n" + notes.join("\n") + "\n" : "");
+}
+
+/** What limits or skews a row's figures, said next to it. */
+function caveats(c: Case, s: Summary): string[] {
+  const out: string[] = [];
+  const rate = s.median["publishesPerSec"]!;
+  if (c.rate > 0 && c.scenario !== "f" && rate < 0.95 * c.rate) {
+    out.push(
+      `sent ${fmt(rate, 1)} of the ${fmt(c.rate)} publishes/s asked for (the rest found none of the ${c.inflight} connections free); ` +
+        "latency counts from each publish's actual send, so it leaves that wait out and is understated",
+    );
+  }
+  const client = s.median["clientCpuPct"]!;
+  if (client >= 85) out.push(`the load client's core was ${fmt(client)}% busy: these figures are partly the client's limit`);
+  if (s.failedPublishes > 0) {
+    out.push(`${s.failedPublishes} publishes failed; lost/dup compare deliveries with acknowledged publishes only, so deliveries of failed ones could offset a loss`);
+  }
+  return out;
 }
 
 const COLORS: Record<TargetName, string> = { node: "#d9480f", workers: "#f59f00", nchan: "#1971c2", baseline: "#2f9e44", floor: "#868e96" };
@@ -345,7 +366,22 @@ const howToRead = (reps: number): string => `## How to read these numbers
 - **deliveries/s**: events received by all subscribers together (each
   subscriber counts each event once), divided by the time from the first
   publish to the last delivery. Below saturation it is just publishes/s ×
-  subscribers; in (c) it is the most the hub could push.
+  subscribers; in (c) it is the most the hub and the load client together
+  could move (see **one client core** below).
+- **one client core**: the load client has one core to itself, like the
+  hub. In (a), (c) and (d) it is nearly always busy (client CPU % in the
+  tables; rows at 85% or more say so), so those figures are partly the
+  client's limit, and a target whose events cost the client less to read
+  goes further: Herald's coalesced writes (below) need fewer reads per
+  event than nchan's and the baseline's one write per event per socket
+  (client µs/delivery is in the JSON).
+- **publishes/s asked for and sent**: publishing is paced (publish *i* is
+  due at start + *i* / rate) over 16 keep-alive connections. A target that
+  answers too slowly leaves no connection free, and the publishes it
+  delays are sent late or, at the end of the window, not at all; its row
+  says how many were sent. Latency counts from each publish's actual send,
+  so for such a target it leaves out that wait: its latency is understated
+  and its ratios to Herald flatter it.
 - **warm-up**: every case (but the storm, whose prefill does the same)
   first publishes for 1 s at its own rate, unmeasured, and waits until those
   events are delivered; the figures above are from the publishing after it.
@@ -408,7 +444,8 @@ const howToRead = (reps: number): string => `## How to read these numbers
   1,000-message buffer per channel, EventSource subscribers, new subscribers
   start at the newest message, a listen backlog of 4,096 like Herald's Node
   entry); and src/bench/baseline-hub.ts, a typical hand-rolled Node hub
-  (node:http with its defaults, a Set of responses per topic, one res.write
+  (node:http with its defaults but the listen backlog, 4,096 like the
+  others, a Set of responses per topic, one res.write
   per subscriber, a 1,000-event ring buffer for Last-Event-ID). Only when
   asked for (\`--targets ...,floor\`): src/bench/floor-hub.ts, about the least
   a Node process can do per publish (node:net with a bare HTTP/1.1 reader
@@ -462,6 +499,14 @@ const howToRead = (reps: number): string => `## How to read these numbers
   event still arrives as its own SSE frame (the client counts frames), but
   fewer, larger socket writes are cheaper for the server and for the client
   alike; nchan and the baseline write each event to each socket separately.
+- **nchan's streams run with Nagle's algorithm**, as nginx ships: it sets
+  TCP_NODELAY only on keep-alive, TLS and proxied connections (strace shows
+  it on the publishers' connections, not on the EventSource streams), while
+  Node sets it on every socket. That is not what holds nchan back: with
+  TCP_NODELAY forced on by an LD_PRELOAD shim (a one-off check on
+  2026-11-22, not part of the bench), nchan's (a) p99 was 91 and 187 ms
+  against 70 and 58 ms as shipped, at more server CPU per delivery (9-10
+  against 7.2-7.4 µs), and (b) did not move beyond noise.
 - **Different guarantees.** Herald writes every event durably before
   acknowledging and fanning it out, verifies JWTs, bounds each subscriber's
   buffer and checks for stalled readers; nchan keeps messages in shared

@@ -288,13 +288,14 @@ export class SseConnection {
       if (id !== undefined) this.lastId = id;
       pos = end + 2;
     }
-    tally.lastAt = now;
     if (tally.firstAt === 0) tally.firstAt = now;
   }
 
   private deliver(seq: number, t: number, now: number, id: string | undefined): void {
     const tally = this.tally;
     tally.frames++;
+    // The delivery window ends at the last event, not at a later heartbeat.
+    tally.lastAt = now;
     if (id !== undefined) {
       this.lastId = id;
       if (this.log.record && !this.log.known.has(id)) {
