@@ -1,25 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { EventLog } from "../../src/core/event-log.js";
-import { applyMigrations, type Sql } from "../../src/core/sql.js";
-import { allMigrations } from "../support/migrations.js";
-import { openSqlite } from "../../src/node/sql.js";
-
-/**
- * The log's edge cases that need a chosen clock or a failing statement,
- * over real SQLite (the same migrations as both entries). Everything else
- * about it is covered end to end by the contract suite.
- */
-function database(): Sql {
-  const sql = openSqlite(":memory:");
-  applyMigrations(sql, allMigrations());
-  return sql;
-}
+import type { Sql } from "../../src/core/sql.js";
+import { migratedSqlite } from "../support/migrations.js";
 
 const T = Date.parse("2026-01-01T00:00:00Z");
 
 /** e1 at T, e2 at T+5 s, then the clock steps back: e3 at T+3 s, e4 at T+6 s. */
 function logWithClockStep() {
-  const log = new EventLog(database(), "t", { limit: 100, ttlSeconds: 10 });
+  const log = new EventLog(migratedSqlite(), "t", { limit: 100, ttlSeconds: 10 });
   const ids = [0, 5000, 3000, 6000].map((at, i) => {
     const appended = log.append({ data: `e${i + 1}` }, T + at);
     if (appended.duplicate) throw new Error("not a duplicate");
@@ -28,6 +16,11 @@ function logWithClockStep() {
   return { log, ids };
 }
 
+/**
+ * The log's edge cases that need a chosen clock or a failing statement,
+ * over real SQLite (the same migrations as both entries). Everything else
+ * about it is covered end to end by the contract suite.
+ */
 describe("event log", () => {
   it("expires events as one run of seqs when the clock stepped back, so a resume is told of the gap", () => {
     const { log, ids } = logWithClockStep();
@@ -44,7 +37,7 @@ describe("event log", () => {
   });
 
   it("stores nothing for a topic that is only read", () => {
-    const sql = database();
+    const sql = migratedSqlite();
     const log = new EventLog(sql, "t", { limit: 100, ttlSeconds: 60 });
     log.resume(undefined, T);
     log.resume("nonsense", T);
@@ -54,7 +47,7 @@ describe("event log", () => {
   });
 
   it("resumes a client that connected before the first event exactly, after a restart", () => {
-    const sql = database();
+    const sql = migratedSqlite();
     // Read before the first event, then (a new process on the same database) published to.
     const before = new EventLog(sql, "t", { limit: 100, ttlSeconds: 60 }).idOf(0);
     const log = new EventLog(sql, "t", { limit: 100, ttlSeconds: 60 });
@@ -66,8 +59,8 @@ describe("event log", () => {
   });
 
   it("tells a client whose position is from a wiped database of a gap, even one taken before any event", () => {
-    const before = new EventLog(database(), "t", { limit: 100, ttlSeconds: 60 }).idOf(0);
-    const log = new EventLog(database(), "t", { limit: 100, ttlSeconds: 60 });
+    const before = new EventLog(migratedSqlite(), "t", { limit: 100, ttlSeconds: 60 }).idOf(0);
+    const log = new EventLog(migratedSqlite(), "t", { limit: 100, ttlSeconds: 60 });
     log.append({ data: "a" }, T);
     const resume = log.resume(before, T);
     expect(resume.gap).toMatchObject({ reason: "unknown", requested: before });
@@ -75,7 +68,7 @@ describe("event log", () => {
   });
 
   it("keeps no epoch whose topic row failed to be stored, so ids stay the same after a restart", () => {
-    const sql = database();
+    const sql = migratedSqlite();
     let failInsert = true;
     const failing: Sql = {
       ...sql,

@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/core/config.js";
-import { applyMigrations } from "../../src/core/sql.js";
 import { TopicChannel } from "../../src/core/topic-channel.js";
-import { openSqlite } from "../../src/node/sql.js";
-import { allMigrations } from "../support/migrations.js";
+import { migratedSqlite } from "../support/migrations.js";
 
 const T = Date.parse("2026-01-01T00:00:00Z");
 
@@ -27,9 +25,7 @@ function readerOf(channel: TopicChannel, now: number) {
 
 /** A topic over real SQLite with one stream opened at T, its head already read. */
 async function topicWithReader(heartbeatSeconds: number) {
-  const sql = openSqlite(":memory:");
-  applyMigrations(sql, allMigrations());
-  const channel = new TopicChannel("t", sql, parseConfig({ HEARTBEAT_SECONDS: String(heartbeatSeconds) }));
+  const channel = new TopicChannel("t", migratedSqlite(), parseConfig({ HEARTBEAT_SECONDS: String(heartbeatSeconds) }));
   const stream = readerOf(channel, T);
   expect(await stream.readQueued()).toContain("retry:");
   return { channel, ...stream };

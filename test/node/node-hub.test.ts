@@ -6,12 +6,11 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/core/config.js";
 import { parseCursor } from "../../src/core/cursor.js";
-import { applyMigrations } from "../../src/core/sql.js";
-import { allMigrations } from "../support/migrations.js";
+import { migratedSqlite } from "../support/migrations.js";
 import type { Runtime } from "../../src/http/app.js";
 import { openMultiplexed } from "../../src/http/multiplex.js";
 import { NodeHub } from "../../src/node/node-hub.js";
-import { openSqlite, type NodeSql } from "../../src/node/sql.js";
+import type { NodeSql } from "../../src/node/sql.js";
 
 /**
  * What a stream may carry while a publish's batch is still uncommitted:
@@ -20,8 +19,7 @@ import { openSqlite, type NodeSql } from "../../src/node/sql.js";
  * the streams with a standard SSE parser.
  */
 function hubWithFailingCommit() {
-  const sql = openSqlite(join(mkdtempSync(join(tmpdir(), "herald-hub-")), "t.db"));
-  applyMigrations(sql, allMigrations());
+  const sql = migratedSqlite(join(mkdtempSync(join(tmpdir(), "herald-hub-")), "t.db"));
   const log: string[] = [];
   let failNext = false;
   const failing: NodeSql = {

@@ -6,12 +6,10 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/core/config.js";
 import { Counters } from "../../src/core/counters.js";
-import { applyMigrations } from "../../src/core/sql.js";
-import { allMigrations } from "../support/migrations.js";
+import { migratedSqlite } from "../support/migrations.js";
 import { TopicChannel } from "../../src/core/topic-channel.js";
 import { SocketGroup } from "../../src/node/socket-group.js";
 import { SocketSink } from "../../src/node/socket-sink.js";
-import { openSqlite } from "../../src/node/sql.js";
 import { WriteBatch } from "../../src/node/write-batch.js";
 
 /**
@@ -20,8 +18,7 @@ import { WriteBatch } from "../../src/node/write-batch.js";
  * what each stream wrote with a standard SSE parser.
  */
 function topic(env: Record<string, string> = {}) {
-  const sql = openSqlite(join(mkdtempSync(join(tmpdir(), "herald-group-")), "t.db"));
-  applyMigrations(sql, allMigrations());
+  const sql = migratedSqlite(join(mkdtempSync(join(tmpdir(), "herald-group-")), "t.db"));
   const batch = new WriteBatch(sql, (error) => {
     throw error;
   });
