@@ -20,7 +20,7 @@ import type {
 const WORKER_URL = new URL("./load-worker.ts", import.meta.url);
 
 /** The workers' SubscriberReports added up, with a live histogram. */
-export type MergedReport = Omit<SubscriberReport, "type" | "missing" | "latency"> & { latency: Histogram };
+export type MergedReport = Omit<SubscriberReport, "type" | "missing" | "latency" | "warmup"> & { latency: Histogram; warmup: Histogram };
 
 class Thread {
   private readonly worker: Worker;
@@ -93,8 +93,9 @@ export class LoadClient {
     };
   }
 
-  async measure(on: boolean): Promise<void> {
-    await Promise.all(this.subscribers.map((t) => t.call({ type: "measure", on })));
+  /** Deliveries of events sent before `from` (nowMs) then count as warm-up. */
+  async measure(on: boolean, from?: number): Promise<void> {
+    await Promise.all(this.subscribers.map((t) => t.call({ type: "measure", on, from })));
   }
 
   async progress(): Promise<{ unique: Record<string, number>; open: number; lastAt: number }> {
@@ -113,10 +114,12 @@ export class LoadClient {
     const unique: Record<string, number> = {};
     const subscribers: Record<string, number> = {};
     const latency = new Histogram();
+    const warmup = new Histogram();
     for (const p of parts) {
       add(unique, p.unique);
       add(subscribers, p.subscribers);
       latency.merge(p.latency);
+      warmup.merge(p.warmup);
     }
     const firsts = parts.map((p) => p.firstAt).filter((t) => t > 0);
     return {
@@ -131,6 +134,7 @@ export class LoadClient {
       firstAt: firsts.length > 0 ? Math.min(...firsts) : 0,
       lastAt: Math.max(...parts.map((p) => p.lastAt)),
       latency,
+      warmup,
     };
   }
 

@@ -6,6 +6,7 @@ import {
   type ConnectResult,
   type Progress,
   type PublishCommand,
+  type PhaseReport,
   type PublishReport,
   type StormResult,
   type SubscriberCommand,
@@ -23,7 +24,9 @@ const role = (workerData as { role: "subscribers" | "publisher" }).role;
 
 const tally: Tally = {
   measuring: false,
+  measureFrom: -Infinity,
   latency: new Histogram(),
+  warmup: new Histogram(),
   frames: 0,
   measured: 0,
   duplicates: 0,
@@ -139,6 +142,7 @@ function report(): SubscriberReport {
     firstAt: tally.firstAt,
     lastAt: tally.lastAt,
     latency: tally.latency.toJSON(),
+    warmup: tally.warmup.toJSON(),
   };
 }
 
@@ -148,7 +152,9 @@ async function onSubscriberCommand(cmd: SubscriberCommand): Promise<unknown> {
       return connectAll(cmd);
     case "measure":
       if (cmd.on) {
+        tally.measureFrom = cmd.from ?? -Infinity;
         tally.latency = new Histogram();
+        tally.warmup = new Histogram();
         tally.frames = 0;
         tally.measured = 0;
         tally.firstAt = 0;
@@ -174,28 +180,50 @@ async function onSubscriberCommand(cmd: SubscriberCommand): Promise<unknown> {
   }
 }
 
+/** Counters of the publishes sent in one phase; an answer counts where its publish was sent. */
+class Phase {
+  sent = 0;
+  acked = 0;
+  failed = 0;
+  late = 0;
+  readonly ackedByTopic: Record<string, number> = {};
+  readonly latency = new Histogram();
+
+  report(startedAt: number, endedAt: number): PhaseReport {
+    const { sent, acked, failed, late, ackedByTopic } = this;
+    return { sent, acked, failed, late, ackedByTopic, startedAt, endedAt, latency: this.latency.toJSON() };
+  }
+}
+
+const STARTED_LATE_MS = 50;
+
 async function publish(cmd: PublishCommand): Promise<PublishReport> {
-  const { endpoint, topics, payloadBytes } = cmd;
+  const { endpoint, topics, payloadBytes, measureFrom } = cmd;
   let headers = "";
   for (const [name, value] of Object.entries(endpoint.publishHeaders)) headers += `${name}: ${value}\r\n`;
   const errors: string[] = [];
-  const latency = new Histogram();
   const pad = "x".repeat(payloadBytes);
   const lastSeq: Record<string, number> = { ...cmd.startSeq };
-  const ackedByTopic: Record<string, number> = {};
-  let sent = 0;
-  let acked = 0;
-  let failed = 0;
-  let late = 0;
+  const warmup = new Phase();
+  const measured = new Phase();
+  const phaseAt = (t: number): Phase => (measureFrom !== undefined && t < measureFrom ? warmup : measured);
   let inFlight = 0;
   let topicIndex = 0;
 
   const free: PostConnection[] = await Promise.all(
     Array.from({ length: cmd.inflight }, () => new PostConnection(endpoint.port).open()),
   );
-  const startedAt = nowMs();
+  if (cmd.startAt !== undefined) {
+    const wait = cmd.startAt - nowMs();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    else if (-wait > STARTED_LATE_MS) errors.push(`publisher started ${Math.round(-wait)} ms late (opening its connections took that long)`);
+  }
+  // Timers may fire a fraction of a ms before startAt on this clock; the
+  // schedule counts from startAt, so publish i is due at startAt + i/rate.
+  const startedAt = Math.max(nowMs(), cmd.startAt ?? 0);
   const stopAt = startedAt + cmd.durationMs;
   const limit = cmd.count ?? Infinity;
+  let sent = 0;
   const over = () => sent >= limit || nowMs() >= stopAt;
   const interval = cmd.rate > 0 ? 1000 / cmd.rate : 0;
   let scheduled = 0;
@@ -210,24 +238,26 @@ async function publish(cmd: PublishCommand): Promise<PublishReport> {
     const topic = topics[topicIndex++ % topics.length]!;
     const seq = (lastSeq[topic] = (lastSeq[topic] ?? 0) + 1);
     const sentAt = nowMs();
+    const phase = phaseAt(sentAt);
     sent++;
+    phase.sent++;
     inFlight++;
     conn.post(endpoint.publishPath.replace("{topic}", topic), headers, body(seq)).then(
       (result) => {
         inFlight--;
-        latency.add((nowMs() - sentAt) * 1000);
+        phase.latency.add((nowMs() - sentAt) * 1000);
         if (result.status >= 200 && result.status < 300) {
-          acked++;
-          ackedByTopic[topic] = (ackedByTopic[topic] ?? 0) + 1;
+          phase.acked++;
+          phase.ackedByTopic[topic] = (phase.ackedByTopic[topic] ?? 0) + 1;
         } else {
-          failed++;
+          phase.failed++;
           if (errors.length < 10) errors.push(`HTTP ${result.status}: ${result.body.slice(0, 200)}`);
         }
         release(conn);
       },
       (error: Error) => {
         inFlight--;
-        failed++;
+        phase.failed++;
         if (errors.length < 10) errors.push(error.message);
         // Replace the broken connection, so the in-flight count holds.
         new PostConnection(endpoint.port).open().then(release, (e: Error) => errors.length < 10 && errors.push(e.message));
@@ -270,7 +300,7 @@ async function publish(cmd: PublishCommand): Promise<PublishReport> {
     while (scheduled < due && sent < limit) {
       const conn = takeFree();
       if (!conn) break;
-      if (now - (startedAt + scheduled * interval) > 5) late++;
+      if (now - (startedAt + scheduled * interval) > 5) phaseAt(now).late++;
       scheduled++;
       send(conn);
     }
@@ -290,18 +320,13 @@ async function publish(cmd: PublishCommand): Promise<PublishReport> {
   const endedAt = nowMs();
   if (inFlight > 0) errors.push(`${inFlight} publishes still unanswered 30 s after the end`);
   for (const conn of free) conn.close();
+  const splitAt = Math.max(startedAt, measureFrom ?? startedAt);
   return {
     type: "published",
-    sent,
-    acked,
-    failed,
+    ...measured.report(splitAt, endedAt),
     errors,
-    ackedByTopic,
     lastSeq,
-    startedAt,
-    endedAt,
-    late,
-    latency: latency.toJSON(),
+    warmup: measureFrom !== undefined ? warmup.report(startedAt, splitAt) : undefined,
   };
 }
 

@@ -35,7 +35,12 @@ export type SubscriberCommand =
       /** Keep each topic's ids in the hub's order (the reconnect storm needs them). */
       recordOrder: boolean;
     }
-  | { type: "measure"; on: boolean }
+  | {
+      type: "measure";
+      on: boolean;
+      /** Deliveries of events sent before this time (nowMs) are warm-up, counted apart. */
+      from?: number;
+    }
   | { type: "progress" }
   | { type: "report" }
   | { type: "storm"; back: number; timeoutMs: number }
@@ -71,6 +76,8 @@ export interface SubscriberReport {
   firstAt: number;
   lastAt: number;
   latency: HistogramData;
+  /** Publish→receive of the warm-up's events (see `from` of "measure"). */
+  warmup: HistogramData;
 }
 
 export interface StormResult {
@@ -96,21 +103,35 @@ export interface PublishCommand {
   payloadBytes: number;
   /** Where each topic's seq starts, so a second phase continues the first. */
   startSeq: Record<string, number>;
+  /** When (nowMs) to send the first publish; its connections are opened before. */
+  startAt?: number;
+  /**
+   * Publishes sent before this time (nowMs) are the warm-up, reported apart.
+   * The schedule runs through it without a pause, so the measured window
+   * starts in steady state, not on a server and client coming back from idle.
+   */
+  measureFrom?: number;
 }
 
-export interface PublishReport {
-  type: "published";
+/** What the publishes sent in one phase of a session came to. */
+export interface PhaseReport {
   sent: number;
   acked: number;
   failed: number;
-  errors: string[];
   /** Acknowledged publishes per topic: what each of its subscribers must receive. */
   ackedByTopic: Record<string, number>;
-  /** The last seq sent per topic, where a later phase continues. */
-  lastSeq: Record<string, number>;
   startedAt: number;
   endedAt: number;
   /** Publishes the schedule wanted but that waited for a free connection. */
   late: number;
   latency: HistogramData;
+}
+
+/** The measured phase at the top level; the warm-up's, if the command had one. */
+export interface PublishReport extends PhaseReport {
+  type: "published";
+  errors: string[];
+  /** The last seq sent per topic, where a later phase continues. */
+  lastSeq: Record<string, number>;
+  warmup?: PhaseReport;
 }

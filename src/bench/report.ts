@@ -383,11 +383,16 @@ const howToRead = (reps: number): string => `## How to read these numbers
   so for such a target it leaves out that wait: its latency is understated
   and its ratios to Herald flatter it.
 - **warm-up**: every case (but the storm, whose prefill does the same)
-  first publishes for 1 s at its own rate, unmeasured, and waits until those
-  events are delivered; the figures above are from the publishing after it.
-  So they describe a running server, not its first events: a fresh Node
-  process runs its publish path unoptimized at first. The warm-up's own p99
-  is in **warm-up p99**, so what a server's first second costs stays visible.
+  publishes for 2 s at its own rate before the measured window, and the
+  schedule runs on into the window without a pause; events sent in those
+  2 s count apart (by their send time). So the figures describe a running
+  server, not its first events: a fresh Node process runs its publish path
+  unoptimized at first. And the window does not start on a server and client
+  coming back from idle: with a pause between the two (until 2026-11-22),
+  the first two publishes after it were slow on every target, and at 20
+  publishes/s they alone made up most of the slowest 1% of deliveries, so
+  the p99 measured the pause. The warm-up's own p99 is in **warm-up p99**,
+  so what a server's first seconds cost stays visible.
 - **latency**: publish→receive. Each payload carries the publisher's clock
   (\`{"t":<ms, µs precision>,"seq":n,"pad":"…"}\`, padded to 256 bytes); each
   subscriber subtracts it from its own clock on arrival. Publisher and

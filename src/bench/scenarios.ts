@@ -1,6 +1,6 @@
 import { Histogram } from "./histogram.ts";
 import type { LoadClient } from "./load-client.ts";
-import type { Endpoint, PublishReport } from "./messages.ts";
+import { nowMs, type Endpoint, type PhaseReport } from "./messages.ts";
 import { loadAverage, sample, type Sample } from "./proc-stats.ts";
 import type { RunningTarget } from "./targets.ts";
 
@@ -120,7 +120,9 @@ const SETTLE_MS = 1500;
  * for every target: the figures are then a running server's, not its first
  * events (which in a JIT-compiled server run code not yet optimized).
  */
-const WARMUP_MS = 1000;
+const WARMUP_MS = 2000;
+/** Time for the publisher to open its connections before its first publish. */
+const PUBLISHER_START_MS = 500;
 const DRAIN_IDLE_MS = 10_000;
 const DRAIN_MAX_MS = 60_000;
 
@@ -153,7 +155,7 @@ async function drain(client: LoadClient, want: number): Promise<void> {
   }
 }
 
-function expectedDeliveries(subscribers: Record<string, number>, published: PublishReport[]): number {
+function expectedDeliveries(subscribers: Record<string, number>, published: PhaseReport[]): number {
   let total = 0;
   for (const [topic, subs] of Object.entries(subscribers)) {
     const acked = published.reduce((s, p) => s + (p.ackedByTopic[topic] ?? 0), 0);
@@ -200,7 +202,7 @@ export async function runCase(target: RunningTarget, c: Case, rep: number, clien
     const hereIdle = target.herePids ? sample(target.herePids()) : undefined;
     log(`  ${connected.ok} subscribers in ${(connected.ms / 1000).toFixed(1)} s; RSS ${before.rssKiB} → ${idle.rssKiB} KiB`);
 
-    const published: PublishReport[] = [];
+    const published: PhaseReport[] = [];
     let startSeq: Record<string, number> = {};
     let storm: RunResult["storm"];
 
@@ -214,27 +216,26 @@ export async function runCase(target: RunningTarget, c: Case, rep: number, clien
       await drain(client, expectedDeliveries((await client.report()).subscribers, published));
     }
 
-    let warmupLatency: Quantiles | undefined;
-    if (!c.storm) {
-      // The storm's prefill already runs the same path before measuring.
-      await client.measure(true);
-      const warmup = await client.publish({
-        endpoint, topics, rate: c.rate, inflight: c.rate > 0 ? Math.min(INFLIGHT, c.inflight) : c.inflight, durationMs: WARMUP_MS, payloadBytes: c.payloadBytes, startSeq,
-      });
-      published.push(warmup);
-      errors.push(...warmup.errors);
-      startSeq = warmup.lastSeq;
-      await drain(client, expectedDeliveries((await client.report()).subscribers, published));
-      if (c.subscribersPerTopic > 0) warmupLatency = quantiles((await client.report()).latency);
-    }
-
-    await client.measure(true);
+    // The warm-up runs into the measured window without a pause (see
+    // PublishCommand.measureFrom); the storm's prefill already ran the path.
+    const startAt = c.storm ? undefined : nowMs() + PUBLISHER_START_MS;
+    const measureFrom = startAt === undefined ? undefined : startAt + WARMUP_MS;
+    await client.measure(true, measureFrom);
+    const publishing = client.publish({
+      endpoint,
+      topics,
+      rate: c.rate,
+      inflight: c.rate > 0 ? Math.min(INFLIGHT, c.inflight) : c.inflight,
+      durationMs: c.durationMs + (measureFrom === undefined ? 0 : WARMUP_MS),
+      payloadBytes: c.payloadBytes,
+      startSeq,
+      startAt,
+      measureFrom,
+    });
+    if (measureFrom !== undefined) await sleep(measureFrom - nowMs());
     const clientBefore = process.cpuUsage();
     const serverBefore: Sample = sample(target.serverPids());
     const hereStart = target.herePids ? sample(target.herePids()) : undefined;
-    const publishing = client.publish({
-      endpoint, topics, rate: c.rate, inflight: c.rate > 0 ? Math.min(INFLIGHT, c.inflight) : c.inflight, durationMs: c.durationMs, payloadBytes: c.payloadBytes, startSeq,
-    });
     if (c.storm) {
       // Let live delivery run for a moment, then everyone drops at once.
       await sleep(1000);
@@ -246,6 +247,7 @@ export async function runCase(target: RunningTarget, c: Case, rep: number, clien
     }
     const main = await publishing;
     published.push(main);
+    if (main.warmup) published.push(main.warmup);
     errors.push(...main.errors);
     let report = await client.report();
     const expected = expectedDeliveries(report.subscribers, published);
@@ -299,7 +301,7 @@ export async function runCase(target: RunningTarget, c: Case, rep: number, clien
       publishesPerSec: Math.round((main.acked / (main.endedAt - main.startedAt)) * 1000 * 10) / 10,
       publishLatency: quantiles(Histogram.from(main.latency)),
       storm,
-      warmupLatency,
+      warmupLatency: measureFrom !== undefined && c.subscribersPerTopic > 0 ? quantiles(report.warmup) : undefined,
       workerd:
         hereWarm && hereIdle && hereStart && hereEnd
           ? {

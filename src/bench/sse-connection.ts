@@ -16,7 +16,10 @@ import { nowMs, type Endpoint } from "./messages.ts";
 /** Counters shared by every connection of one worker thread. */
 export interface Tally {
   measuring: boolean;
+  /** Events sent before this (nowMs) are the warm-up: their latency goes to `warmup`. */
+  measureFrom: number;
   latency: Histogram;
+  warmup: Histogram;
   frames: number;
   measured: number;
   duplicates: number;
@@ -320,9 +323,9 @@ export class SseConnection {
     this.unique++;
     if (seq === this.low) while (this.hasSeq(this.low)) this.low++;
     if (this.catchUpTo > 0 && this.caughtUpAt === 0 && this.low > this.catchUpTo) this.caughtUpAt = now;
-    if (tally.measuring) {
-      tally.measured++;
-      tally.latency.add((now - t) * 1000);
-    }
+    if (!tally.measuring) return;
+    if (t < tally.measureFrom) return tally.warmup.add((now - t) * 1000);
+    tally.measured++;
+    tally.latency.add((now - t) * 1000);
   }
 }
