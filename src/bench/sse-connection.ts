@@ -21,6 +21,7 @@ export interface Tally {
   latency: Histogram;
   warmup: Histogram;
   frames: number;
+  /** Deliveries that arrived at or after measureFrom. */
   measured: number;
   duplicates: number;
   gapNotices: number;
@@ -324,8 +325,9 @@ export class SseConnection {
     if (seq === this.low) while (this.hasSeq(this.low)) this.low++;
     if (this.catchUpTo > 0 && this.caughtUpAt === 0 && this.low > this.catchUpTo) this.caughtUpAt = now;
     if (!tally.measuring) return;
-    if (t < tally.measureFrom) return tally.warmup.add((now - t) * 1000);
-    tally.measured++;
-    tally.latency.add((now - t) * 1000);
+    // Throughput counts what arrives in the window, whenever it was sent, as
+    // the server's CPU over the window does; latency goes by send time.
+    if (now >= tally.measureFrom) tally.measured++;
+    (t < tally.measureFrom ? tally.warmup : tally.latency).add((now - t) * 1000);
   }
 }
