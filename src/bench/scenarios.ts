@@ -137,20 +137,26 @@ function topicNames(c: Case, rep: number): string[] {
   return Array.from({ length: c.topics }, (_, i) => (c.topics === 1 ? `bench-${c.id}-${rep}` : `bench-${c.id}-${rep}-${i}`));
 }
 
-/** Waits until every subscriber holds every acknowledged publish, or progress stops. */
-async function drain(client: LoadClient, want: number): Promise<void> {
+/**
+ * Waits until every subscriber holds every acknowledged publish, or progress
+ * stops. Says why it stopped short, so that "lost" can be told from "still
+ * on its way when the bench stopped waiting".
+ */
+async function drain(client: LoadClient, want: number): Promise<string | undefined> {
   const started = Date.now();
   let last = -1;
   let lastChange = Date.now();
   for (;;) {
     const { unique } = await client.progress();
     const have = Object.values(unique).reduce((s, n) => s + n, 0);
-    if (have >= want) return;
+    if (have >= want) return undefined;
     if (have !== last) {
       last = have;
       lastChange = Date.now();
     }
-    if (Date.now() - lastChange > DRAIN_IDLE_MS || Date.now() - started > DRAIN_MAX_MS) return;
+    const short = `${want - have} deliveries outstanding`;
+    if (Date.now() - lastChange > DRAIN_IDLE_MS) return `stopped waiting: no delivery for ${DRAIN_IDLE_MS / 1000} s, ${short}`;
+    if (Date.now() - started > DRAIN_MAX_MS) return `stopped waiting after ${DRAIN_MAX_MS / 1000} s, deliveries still arriving, ${short}`;
     await sleep(50);
   }
 }
@@ -213,7 +219,8 @@ export async function runCase(target: RunningTarget, c: Case, rep: number, clien
       });
       published.push(prefill);
       startSeq = prefill.lastSeq;
-      await drain(client, expectedDeliveries((await client.report()).subscribers, published));
+      const stopped = await drain(client, expectedDeliveries((await client.report()).subscribers, published));
+      if (stopped) errors.push(`prefill: ${stopped}`);
     }
 
     // The warm-up runs into the measured window without a pause (see
@@ -251,7 +258,8 @@ export async function runCase(target: RunningTarget, c: Case, rep: number, clien
     errors.push(...main.errors);
     let report = await client.report();
     const expected = expectedDeliveries(report.subscribers, published);
-    await drain(client, expected);
+    const stopped = await drain(client, expected);
+    if (stopped) errors.push(stopped);
     const serverAfter = sample(target.serverPids());
     const hereEnd = target.herePids ? sample(target.herePids()) : undefined;
     const clientCpu = process.cpuUsage(clientBefore);
