@@ -366,7 +366,8 @@ const howToRead = (reps: number): string => `## How to read these numbers
 - **deliveries/s**: events received by all subscribers together (each
   subscriber counts each event once) from the first measured publish to the
   last delivery, divided by that time. Events of the warm-up that arrive in
-  that time count too, since the server's CPU for them falls in it. Below saturation it is just publishes/s ×
+  that time count too, since the server's CPU for them falls in it. Below
+  saturation it is just publishes/s ×
   subscribers; in (c) it is the most the hub and the load client together
   could move (see **one client core** below).
 - **one client core**: the load client has one core to itself, like the

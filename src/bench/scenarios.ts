@@ -104,7 +104,7 @@ export interface RunResult {
   /** Request→response of a publish, ms. */
   publishLatency: Quantiles;
   storm?: { catchUpMs: number; caughtUp: number; total: number; failed: number };
-  /** Publish→receive in the unmeasured warm-up second, the first events a fresh server sends. */
+  /** Publish→receive in the unmeasured warm-up, the first events a fresh server sends. */
   warmupLatency?: Quantiles;
   /** wrangler dev: the same two figures for the workerd running Herald alone (no proxy worker). */
   workerd?: { rssPerSubscriberKB: number; serverCpuUsPerDelivery: number };
