@@ -223,8 +223,8 @@ async function publish(cmd: PublishCommand): Promise<PublishReport> {
   const startedAt = Math.max(nowMs(), cmd.startAt ?? 0);
   const stopAt = startedAt + cmd.durationMs;
   const limit = cmd.count ?? Infinity;
-  let sent = 0;
-  const over = () => sent >= limit || nowMs() >= stopAt;
+  const sent = () => warmup.sent + measured.sent;
+  const over = () => sent() >= limit || nowMs() >= stopAt;
   const interval = cmd.rate > 0 ? 1000 / cmd.rate : 0;
   let scheduled = 0;
   let pumpTimer: NodeJS.Timeout | undefined;
@@ -239,7 +239,6 @@ async function publish(cmd: PublishCommand): Promise<PublishReport> {
     const seq = (lastSeq[topic] = (lastSeq[topic] ?? 0) + 1);
     const sentAt = nowMs();
     const phase = phaseAt(sentAt);
-    sent++;
     phase.sent++;
     inFlight++;
     conn.post(endpoint.publishPath.replace("{topic}", topic), headers, body(seq)).then(
@@ -297,7 +296,7 @@ async function publish(cmd: PublishCommand): Promise<PublishReport> {
     const now = nowMs();
     if (over()) return;
     const due = Math.floor((now - startedAt) / interval) + 1;
-    while (scheduled < due && sent < limit) {
+    while (scheduled < due && sent() < limit) {
       const conn = takeFree();
       if (!conn) break;
       if (now - (startedAt + scheduled * interval) > 5) phaseAt(now).late++;
@@ -308,7 +307,7 @@ async function publish(cmd: PublishCommand): Promise<PublishReport> {
   };
 
   if (interval === 0) {
-    for (let conn = takeFree(); conn && sent < limit; conn = takeFree()) send(conn);
+    for (let conn = takeFree(); conn && sent() < limit; conn = takeFree()) send(conn);
   }
   else pump();
 
