@@ -37,12 +37,19 @@ export interface Gap {
   lastId: string | null;
 }
 
-/** What a subscriber resuming from a Last-Event-ID gets before live events. */
+/**
+ * What a subscriber resuming from a Last-Event-ID gets before live events:
+ * the retained events after `startSeq` through `endSeq`, then live ones.
+ * A range, not the events: the log is one run of seqs (every delete trims
+ * its oldest end), so a replay can take the frames it has already encoded
+ * and read only the rest (`read`).
+ */
 export interface Resume {
   gap?: Gap;
-  events: StoredEvent[];
   /** The stream continues after this seq: first the replay, then live events. */
   startSeq: number;
+  /** The topic's last seq when the stream opened: the replay's end. */
+  endSeq: number;
 }
 
 export interface LogStats {
@@ -108,18 +115,28 @@ export class EventLog {
    * event. Without an id, live (or from `since`, epoch ms, if given).
    */
   resume(lastEventId: string | undefined, now: number, since?: number): Resume {
-    if (lastEventId === undefined && since === undefined) return { events: [], startSeq: this.state().lastSeq };
+    const { lastSeq } = this.state();
+    if (lastEventId === undefined && since === undefined) return { startSeq: lastSeq, endSeq: lastSeq };
     this.trimExpired(now);
     if (lastEventId === undefined) return this.since(since!);
-    const { lastSeq } = this.state();
     const seq = this.seqOf(lastEventId);
-    if (seq === lastSeq) return { events: [], startSeq: lastSeq };
+    if (seq === lastSeq) return { startSeq: lastSeq, endSeq: lastSeq };
     const oldest = this.oldestSeq();
     if (seq !== undefined && seq < lastSeq && oldest !== null && oldest <= seq + 1) {
-      return { events: this.after(seq), startSeq: seq };
+      return { startSeq: seq, endSeq: lastSeq };
     }
     const reason = seq !== undefined && seq < lastSeq ? "trimmed" : "unknown";
-    return { gap: this.gap(lastEventId, reason, oldest), events: this.after(0), startSeq: (oldest ?? lastSeq + 1) - 1 };
+    return { gap: this.gap(lastEventId, reason, oldest), startSeq: (oldest ?? lastSeq + 1) - 1, endSeq: lastSeq };
+  }
+
+  /** The retained events from seq `from` through `to`, in order. */
+  read(from: number, to: number): StoredEvent[] {
+    return this.sql.query<{ seq: number; event: string | null; data: string }>(
+      "SELECT seq, event, data FROM herald_events WHERE topic = ? AND seq >= ? AND seq <= ? ORDER BY seq",
+      this.topic,
+      from,
+      to,
+    );
   }
 
   /**
@@ -129,18 +146,18 @@ export class EventLog {
    */
   private since(since: number): Resume {
     const { lastSeq } = this.state();
-    const events = this.sql.query<{ seq: number; event: string | null; data: string }>(
+    const [row] = this.sql.query<{ first: number | null }>(
       // `+ 0`: see trimExpired.
-      "SELECT seq, event, data FROM herald_events WHERE topic = ? AND seq >= (SELECT min(seq + 0) FROM herald_events WHERE topic = ? AND created_at >= ?) ORDER BY seq",
-      this.topic,
+      "SELECT min(seq + 0) AS first FROM herald_events WHERE topic = ? AND created_at >= ?",
       this.topic,
       since,
     );
+    const first = row?.first ?? null;
     const oldest = this.oldestSeq();
     // Trimmed events are older than every retained one: they can only be
     // newer than `since` if no retained event is older than it.
-    const maybeTrimmed = oldest === null ? lastSeq > 0 : oldest > 1 && events[0]?.seq === oldest;
-    const resume: Resume = { events, startSeq: events.length > 0 ? events[0]!.seq - 1 : lastSeq };
+    const maybeTrimmed = oldest === null ? lastSeq > 0 : oldest > 1 && first === oldest;
+    const resume: Resume = { startSeq: first === null ? lastSeq : first - 1, endSeq: lastSeq };
     if (maybeTrimmed) resume.gap = this.gap(`since=${since}`, "trimmed", oldest);
     return resume;
   }
@@ -176,14 +193,6 @@ export class EventLog {
       oldestId: oldest === null ? null : this.idOf(oldest),
       lastId: lastSeq > 0 ? this.idOf(lastSeq) : null,
     };
-  }
-
-  private after(seq: number): StoredEvent[] {
-    return this.sql.query<{ seq: number; event: string | null; data: string }>(
-      "SELECT seq, event, data FROM herald_events WHERE topic = ? AND seq > ? ORDER BY seq",
-      this.topic,
-      seq,
-    );
   }
 
   private oldestSeq(): number | null {

@@ -1,7 +1,7 @@
 import type { Config } from "./config.js";
 import { Counters } from "./counters.js";
 import { HeraldError } from "./errors.js";
-import { EventLog, type AppendInput, type Resume } from "./event-log.js";
+import { EventLog, type AppendInput } from "./event-log.js";
 import { Fanout } from "./fanout.js";
 import { FrameCache } from "./frame-cache.js";
 import { encodeFrame, encodePosition, encodeRetry, PING } from "./sse.js";
@@ -86,7 +86,8 @@ export class TopicChannel {
       throw new HeraldError("topic_full", `topic ${this.topic} has reached MAX_SUBSCRIBERS_PER_TOPIC`);
     }
     const resume = this.log.resume(options.lastEventId, now, options.since);
-    this.counters.replayed += resume.events.length;
+    const replay = this.replayFrames(resume.startSeq, resume.endSeq);
+    this.counters.replayed += replay.length;
     // The stream's position comes before any event, so a client dropped
     // before its first event still has a Last-Event-ID to resume from (and a
     // merger its cursor); but after the gap notice, or a client dropped
@@ -95,7 +96,7 @@ export class TopicChannel {
     const position = encodePosition(this.log.idOf(resume.startSeq));
     const head = options.mux ? [...notice, position] : [encodeRetry(this.config.retryMs), ...notice, position];
     const subscriber = createSink({
-      initial: [...head, ...this.replayFrames(resume.events)],
+      initial: [...head, ...replay],
       maxBufferedBytes: this.config.maxBufferedBytes,
       expiresAt: options.expiresAt,
       onClose: (closed, reason) => {
@@ -138,7 +139,27 @@ export class TopicChannel {
     this.fanout.abortAll("shutdown");
   }
 
-  private replayFrames(events: Resume["events"]): Uint8Array[] {
-    return events.map((e) => this.replayed.frame(this.log.idOf(e.seq), e));
+  /**
+   * The frames of the retained events after `startSeq` through `endSeq`:
+   * the cached ones as they are, and the others read from the log in one
+   * query over the seqs the cache is missing.
+   */
+  private replayFrames(startSeq: number, endSeq: number): Uint8Array[] {
+    const frames: Array<Uint8Array | undefined> = [];
+    let firstMissing = 0;
+    let lastMissing = 0;
+    for (let seq = startSeq + 1; seq <= endSeq; seq++) {
+      const frame = this.replayed.cached(this.log.idOf(seq), seq);
+      frames.push(frame);
+      if (frame) continue;
+      firstMissing ||= seq;
+      lastMissing = seq;
+    }
+    if (firstMissing === 0) return frames as Uint8Array[];
+    // Only what the log still holds: a seq it lacks (were there one) is left out, as before.
+    for (const event of this.log.read(firstMissing, lastMissing)) {
+      frames[event.seq - startSeq - 1] = this.replayed.frame(this.log.idOf(event.seq), event);
+    }
+    return frames.filter((frame) => frame !== undefined);
   }
 }

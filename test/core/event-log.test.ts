@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EventLog } from "../../src/core/event-log.js";
+import { EventLog, type Resume } from "../../src/core/event-log.js";
 import type { Sql } from "../../src/core/sql.js";
 import { migratedSqlite } from "../support/migrations.js";
 
@@ -16,6 +16,11 @@ function logWithClockStep() {
   return { log, ids };
 }
 
+/** The data of the events a resume replays. */
+function replayed(log: EventLog, resume: Resume): string[] {
+  return log.read(resume.startSeq + 1, resume.endSeq).map((e) => e.data);
+}
+
 /**
  * The log's edge cases that need a chosen clock or a failing statement,
  * over real SQLite (the same migrations as both entries). Everything else
@@ -27,13 +32,13 @@ describe("event log", () => {
     // At T+13.5 s, e1 and e3 are past the 10 s TTL: e2, between them, goes too.
     const resume = log.resume(ids[0], T + 13_500);
     expect(resume.gap).toMatchObject({ reason: "trimmed", requested: ids[0], oldestId: ids[3] });
-    expect(resume.events.map((e) => e.data)).toEqual(["e4"]);
+    expect(replayed(log, resume)).toEqual(["e4"]);
   });
 
   it("replays from `since` every event after the first one created since then, whatever the clock said", () => {
     const { log } = logWithClockStep();
     const resume = log.resume(undefined, T + 6500, T + 4000);
-    expect(resume.events.map((e) => e.data)).toEqual(["e2", "e3", "e4"]);
+    expect(replayed(log, resume)).toEqual(["e2", "e3", "e4"]);
   });
 
   it("stores nothing for a topic that is only read", () => {
@@ -55,7 +60,7 @@ describe("event log", () => {
     log.append({ data: "b" }, T);
     const resume = log.resume(before, T);
     expect(resume.gap).toBeUndefined();
-    expect(resume.events.map((e) => e.data)).toEqual(["a", "b"]);
+    expect(replayed(log, resume)).toEqual(["a", "b"]);
   });
 
   it("tells a client whose position is from a wiped database of a gap, even one taken before any event", () => {
@@ -64,7 +69,7 @@ describe("event log", () => {
     log.append({ data: "a" }, T);
     const resume = log.resume(before, T);
     expect(resume.gap).toMatchObject({ reason: "unknown", requested: before });
-    expect(resume.events.map((e) => e.data)).toEqual(["a"]);
+    expect(replayed(log, resume)).toEqual(["a"]);
   });
 
   it("keeps no epoch whose topic row failed to be stored, so ids stay the same after a restart", () => {

@@ -19,6 +19,9 @@ describe("FrameCache", () => {
     expect(decode(cache.frame("e1-5", { seq: 5, event: null, data: "five" }))).toContain("data: five");
     expect(decode(cache.frame("e2-5", { seq: 5, event: null, data: "other epoch" }))).toContain("data: other epoch");
     expect(decode(cache.frame("e1-1", { seq: 1, event: null, data: "one" }))).toContain("id: e1-1");
+    expect(cache.cached("e1-1", 1)).toBe(cache.frame("e1-1", { seq: 1, event: null, data: "one" }));
+    expect(cache.cached("e1-5", 5)).toBeUndefined();
+    expect(cache.cached("e2-1", 1)).toBeUndefined();
   });
 
   it("does not keep large frames", () => {

@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/core/config.js";
-import { TopicChannel } from "../../src/core/topic-channel.js";
+import type { Sql, SqlValue } from "../../src/core/sql.js";
+import { TopicChannel, type SubscribeOptions } from "../../src/core/topic-channel.js";
 import { migratedSqlite } from "../support/migrations.js";
 
 const T = Date.parse("2026-01-01T00:00:00Z");
 
 /** A stream of `channel` opened at `now`, and what it has read since last asked. */
-function readerOf(channel: TopicChannel, now: number) {
-  const reader = channel.subscribe({}, now).stream.getReader();
+function readerOf(channel: TopicChannel, now: number, options: SubscribeOptions = {}) {
+  const reader = channel.subscribe(options, now).stream.getReader();
   const decoder = new TextDecoder();
   let text = "";
   void (async () => {
@@ -29,6 +30,25 @@ async function topicWithReader(heartbeatSeconds: number) {
   const stream = readerOf(channel, T);
   expect(await stream.readQueued()).toContain("retry:");
   return { channel, ...stream };
+}
+
+/** Real SQLite that notes the seqs of every read of events' data. */
+function sqlNotingReads() {
+  const sql = migratedSqlite();
+  const reads: SqlValue[][] = [];
+  const noting: Sql = {
+    ...sql,
+    query(statement, ...params) {
+      if (/^SELECT .*\bdata\b.* FROM herald_events/.test(statement)) reads.push(params.slice(1));
+      return sql.query(statement, ...params);
+    },
+  };
+  return { sql: noting, reads };
+}
+
+/** The data lines of an SSE text, in order. */
+function dataOf(text: string): string[] {
+  return [...text.matchAll(/^data: (.*)$/gm)].map((m) => m[1]!);
 }
 
 describe("topic channel", () => {
@@ -54,5 +74,31 @@ describe("topic channel", () => {
     channel.tick(T + 86_000);
     expect(await next.readQueued()).toContain(": ping");
     expect(await readQueued()).toBe("");
+  });
+
+  it("reads a replayed event's data from the log once while a crowd resumes, then only what is new", async () => {
+    const { sql, reads } = sqlNotingReads();
+    const channel = new TopicChannel("t", sql, parseConfig({}));
+    const ids = ["a", "b", "c", "d"].map((data) => channel.publish({ data }, T).id);
+    const first = await readerOf(channel, T, { lastEventId: ids[0] }).readQueued();
+    const second = await readerOf(channel, T, { lastEventId: ids[0] }).readQueued();
+    expect(dataOf(first)).toEqual(["b", "c", "d"]);
+    expect(second).toBe(first);
+    expect(reads).toEqual([[2, 4]]);
+
+    channel.publish({ data: "e" }, T);
+    const third = await readerOf(channel, T, { lastEventId: ids[0] }).readQueued();
+    expect(dataOf(third)).toEqual(["b", "c", "d", "e"]);
+    expect(reads).toEqual([[2, 4], [5, 5]]);
+  });
+
+  it("never replays a cached frame of an event the log has since trimmed: the resume is told of the gap", async () => {
+    const channel = new TopicChannel("t", migratedSqlite(), parseConfig({ HISTORY_LIMIT: "3" }));
+    const ids = ["a", "b", "c"].map((data) => channel.publish({ data }, T).id);
+    expect(dataOf(await readerOf(channel, T, { lastEventId: ids[0] }).readQueued())).toEqual(["b", "c"]);
+    for (const data of ["d", "e", "f"]) channel.publish({ data }, T);
+    const resumed = await readerOf(channel, T, { lastEventId: ids[0] }).readQueued();
+    expect(resumed).toContain("event: herald.gap");
+    expect(dataOf(resumed).slice(1)).toEqual(["d", "e", "f"]);
   });
 });
