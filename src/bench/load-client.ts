@@ -20,7 +20,7 @@ import type {
 const WORKER_URL = new URL("./load-worker.ts", import.meta.url);
 
 /** The workers' SubscriberReports added up, with a live histogram. */
-export type MergedReport = Omit<SubscriberReport, "type" | "missing" | "latency" | "warmup"> & { latency: Histogram; warmup: Histogram };
+export type MergedReport = Omit<SubscriberReport, "type" | "latency" | "warmup"> & { latency: Histogram; warmup: Histogram };
 
 class Thread {
   private readonly worker: Worker;
@@ -113,11 +113,15 @@ export class LoadClient {
     };
     const unique: Record<string, number> = {};
     const subscribers: Record<string, number> = {};
+    const ungappedUnique: Record<string, number> = {};
+    const ungappedSubscribers: Record<string, number> = {};
     const latency = new Histogram();
     const warmup = new Histogram();
     for (const p of parts) {
       add(unique, p.unique);
       add(subscribers, p.subscribers);
+      add(ungappedUnique, p.ungappedUnique);
+      add(ungappedSubscribers, p.ungappedSubscribers);
       latency.merge(p.latency);
       warmup.merge(p.warmup);
     }
@@ -125,6 +129,8 @@ export class LoadClient {
     return {
       unique,
       subscribers,
+      ungappedUnique,
+      ungappedSubscribers,
       frames: sum((r) => r.frames),
       measured: sum((r) => r.measured),
       duplicates: sum((r) => r.duplicates),

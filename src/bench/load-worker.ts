@@ -127,7 +127,14 @@ async function storm(back: number, timeoutMs: number): Promise<StormResult> {
 
 function report(): SubscriberReport {
   const subscribers: Record<string, number> = {};
-  for (const c of connections) subscribers[c.topic] = (subscribers[c.topic] ?? 0) + 1;
+  const ungappedSubscribers: Record<string, number> = {};
+  const ungappedUnique: Record<string, number> = {};
+  for (const c of connections) {
+    subscribers[c.topic] = (subscribers[c.topic] ?? 0) + 1;
+    if (c.gapNotices > 0) continue;
+    ungappedSubscribers[c.topic] = (ungappedSubscribers[c.topic] ?? 0) + 1;
+    ungappedUnique[c.topic] = (ungappedUnique[c.topic] ?? 0) + c.unique;
+  }
   return {
     type: "report",
     unique: uniqueByTopic(),
@@ -135,7 +142,8 @@ function report(): SubscriberReport {
     frames: tally.frames,
     measured: tally.measured,
     duplicates: tally.duplicates,
-    missing: 0,
+    ungappedSubscribers,
+    ungappedUnique,
     gapNotices: tally.gapNotices,
     reconnects: tally.reconnects,
     errors: tally.errors,

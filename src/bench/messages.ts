@@ -69,7 +69,12 @@ export interface SubscriberReport {
   frames: number;
   measured: number;
   duplicates: number;
-  missing: number;
+  /**
+   * `subscribers` and `unique` again, over the streams that never received
+   * a gap notice: what those lack was lost without the hub saying so.
+   */
+  ungappedSubscribers: Record<string, number>;
+  ungappedUnique: Record<string, number>;
   gapNotices: number;
   reconnects: number;
   errors: string[];

@@ -28,6 +28,8 @@ export interface Summary {
   failedRuns: number;
   /** Summed over every run, not medians: one lost event in any run shows. */
   lost: number;
+  /** NaN for runs recorded before the bench counted it. */
+  lostUntold: number;
   duplicates: number;
   gapNotices: number;
   reconnects: number;
@@ -90,6 +92,7 @@ export function summarise(runs: RunResult[], targets: TargetName[], cases: Case[
         runs: all.length,
         failedRuns: all.length - good.length,
         lost: sum((r) => r.lost),
+        lostUntold: sum((r) => r.lostUntold ?? NaN),
         duplicates: sum((r) => r.duplicates),
         gapNotices: sum((r) => r.gapNotices),
         reconnects: sum((r) => r.reconnects),
@@ -199,6 +202,9 @@ function caseTable(c: Case, summaries: Summary[], targets: TargetName[]): string
     bits.push(...caveats(c, s));
     if (s.reconnects > 0) bits.push(`${s.reconnects} streams were ended by the hub and resumed (Last-Event-ID)`);
     if (s.gapNotices > 0) bits.push(`${s.gapNotices} gap notices`);
+    if (s.lost > 0 && Number.isFinite(s.lostUntold)) {
+      bits.push(`of the ${fmt(s.lost)} deliveries lost, ${fmt(s.lostUntold)} were on streams that never got a gap notice`);
+    }
     if (s.errors.length > 0) bits.push(`errors: ${s.errors.map((e) => `\`${e.replace(/[`|\n]/g, " ").slice(0, 160)}\``).join("; ")}`);
     return bits.length > 0 ? [`- ${TARGET_LABELS[s.target]}: ${bits.join("; ")}`] : [];
   });
@@ -429,7 +435,8 @@ const howToRead = (reps: number): string => `## How to read these numbers
   (acknowledged publishes × subscribers of the topic) − received;
   duplicates = a seq received twice. Both must be 0. If a hub ends a stream,
   the client reconnects at once with its Last-Event-ID, like EventSource,
-  and the table notes it.
+  and the table notes it. Events skipped with a gap notice (see **Loss
+  with gap notices** below) count as lost too.
 - **(f) all caught up**: 1.5 s of events are published first; then, with 20
   publishes/s still going, every subscriber closes its socket and reconnects
   at once with the id of the event 100 before the newest one it had (nchan:
@@ -499,7 +506,9 @@ const howToRead = (reps: number): string => `## How to read these numbers
   the hub falls so far behind that by the time such a subscriber is back,
   the events it missed have left the 1,000-event log, so it gets a
   \`herald.gap\` notice (counted above) and the events are gone for it. That
-  is the documented contract (the client is told, and refetches its state).
+  is the documented contract (the client is told, and refetches its state),
+  and the bench checks that it held: each note says how many of the lost
+  deliveries were on streams that never got a notice.
 - **Herald Node coalesces.** Events published in the same event-loop turn
   are committed together, joined once per topic into one buffer, and
   written to each socket in one write. Each

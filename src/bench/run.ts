@@ -201,7 +201,7 @@ function failedRun(target: TargetName, caseId: string, scenario: ScenarioId, rep
   const nan = { p50: NaN, p90: NaN, p99: NaN, max: NaN };
   return {
     target, case: caseId, scenario, rep, ok: false, errors: [error.slice(0, 500)],
-    subscribers: 0, connectFailed: 0, connectMs: 0, expected: 0, received: 0, lost: 0, duplicates: 0, gapNotices: 0, reconnects: 0,
+    subscribers: 0, connectFailed: 0, connectMs: 0, expected: 0, received: 0, lost: 0, lostUntold: 0, duplicates: 0, gapNotices: 0, reconnects: 0,
     deliveriesPerSec: NaN, latency: nan, rssBeforeKiB: 0, rssWarmKiB: 0, rssIdleKiB: 0, rssPerSubscriberKB: NaN, rssColdPerSubscriberKB: NaN, serverCpuPct: NaN,
     serverCpuUsPerDelivery: NaN, clientCpuPct: NaN, clientCpuUsPerDelivery: NaN, publishesSent: 0, publishesAcked: 0,
     publishesFailed: 0, publishesLate: 0, publishesPerSec: NaN, publishLatency: nan, loadAverage: loadAverage(),

@@ -77,6 +77,12 @@ export interface RunResult {
   expected: number;
   received: number;
   lost: number;
+  /**
+   * Of `lost`, what streams that never got a gap notice lack: loss the hub
+   * did not announce. A hub that falls behind may end streams and send
+   * gap notices; this must stay 0 even then.
+   */
+  lostUntold: number;
   duplicates: number;
   gapNotices: number;
   reconnects: number;
@@ -267,7 +273,9 @@ export async function runCase(target: RunningTarget, c: Case, rep: number, clien
     report = await client.report();
     errors.push(...report.errors);
 
-    const received = Object.values(report.unique).reduce((s, n) => s + n, 0);
+    const total = (counts: Record<string, number>) => Object.values(counts).reduce((s, n) => s + n, 0);
+    const received = total(report.unique);
+    const untold = expectedDeliveries(report.ungappedSubscribers, published) - total(report.ungappedUnique);
     const windowMs = serverAfter.at - serverBefore.at;
     const deliveryWindowMs = report.lastAt > 0 ? report.lastAt - main.startedAt : 0;
     // In the storm, replayed events are deliveries too (they are the work).
@@ -288,6 +296,7 @@ export async function runCase(target: RunningTarget, c: Case, rep: number, clien
       expected,
       received,
       lost: Math.max(0, expected - received),
+      lostUntold: Math.max(0, untold),
       duplicates: report.duplicates,
       gapNotices: report.gapNotices,
       reconnects: report.reconnects,

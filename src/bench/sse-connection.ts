@@ -70,6 +70,8 @@ export class SseConnection {
   low = 1;
   lastId = "";
   reconnects = 0;
+  /** On this subscriber's streams: if 0, whatever it lacks was lost untold. */
+  gapNotices = 0;
   caughtUpAt = 0;
   catchUpTo = 0;
   private seen = new Uint8Array(64);
@@ -285,6 +287,7 @@ export class SseConnection {
           this.deliver(seq, t, now, id);
         } else if (c === 101 /* e */ && text.startsWith("event: herald.gap", p)) {
           tally.gapNotices++;
+          this.gapNotices++;
         }
         p = nl + 1;
       }
