@@ -131,6 +131,7 @@ export class LoadClient {
       subscribers,
       ungappedUnique,
       ungappedSubscribers,
+      ungappedShort: parts.flatMap((p) => p.ungappedShort).slice(0, 3),
       frames: sum((r) => r.frames),
       measured: sum((r) => r.measured),
       duplicates: sum((r) => r.duplicates),

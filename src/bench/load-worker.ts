@@ -125,6 +125,20 @@ async function storm(back: number, timeoutMs: number): Promise<StormResult> {
   return { type: "storm", caughtUp, total: connections.length, lastCaughtUpMs: last, failed, errors };
 }
 
+/**
+ * The `count` streams without a gap notice that lag furthest behind the
+ * best-served stream of their topic in this thread: if the run lost events
+ * untold, these say whether their bytes stopped coming or never came.
+ */
+function shortestUngapped(count: number): string[] {
+  const best = new Map<string, number>();
+  for (const c of connections) best.set(c.topic, Math.max(best.get(c.topic) ?? 0, c.unique));
+  const short = connections.filter((c) => c.gapNotices === 0 && c.unique < best.get(c.topic)!);
+  short.sort((a, b) => a.unique - best.get(a.topic)! - (b.unique - best.get(b.topic)!));
+  const now = nowMs();
+  return short.slice(0, count).map((c) => `${c.topic}: ${c.describe(now)} (best stream: ${best.get(c.topic)})`);
+}
+
 function report(): SubscriberReport {
   const subscribers: Record<string, number> = {};
   const ungappedSubscribers: Record<string, number> = {};
@@ -144,6 +158,7 @@ function report(): SubscriberReport {
     duplicates: tally.duplicates,
     ungappedSubscribers,
     ungappedUnique,
+    ungappedShort: shortestUngapped(3),
     gapNotices: tally.gapNotices,
     reconnects: tally.reconnects,
     errors: tally.errors,

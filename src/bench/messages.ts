@@ -75,6 +75,8 @@ export interface SubscriberReport {
    */
   ungappedSubscribers: Record<string, number>;
   ungappedUnique: Record<string, number>;
+  /** The few streams without a gap notice that hold the fewest events of their topic, described. */
+  ungappedShort: string[];
   gapNotices: number;
   reconnects: number;
   errors: string[];

@@ -276,6 +276,7 @@ export async function runCase(target: RunningTarget, c: Case, rep: number, clien
     const total = (counts: Record<string, number>) => Object.values(counts).reduce((s, n) => s + n, 0);
     const received = total(report.unique);
     const untold = expectedDeliveries(report.ungappedSubscribers, published) - total(report.ungappedUnique);
+    if (untold > 0) errors.push(`lost untold; streams without a gap notice furthest behind: ${report.ungappedShort.join(" / ")}`);
     const windowMs = serverAfter.at - serverBefore.at;
     const deliveryWindowMs = report.lastAt > 0 ? report.lastAt - main.startedAt : 0;
     // In the storm, replayed events are deliveries too (they are the work).

@@ -72,6 +72,10 @@ export class SseConnection {
   reconnects = 0;
   /** On this subscriber's streams: if 0, whatever it lacks was lost untold. */
   gapNotices = 0;
+  /** For describe(): when the current stream opened, what it has read, when it last read an event. */
+  private openedAt = 0;
+  private bytesSinceOpen = 0;
+  private lastEventAt = 0;
   caughtUpAt = 0;
   catchUpTo = 0;
   private seen = new Uint8Array(64);
@@ -100,6 +104,8 @@ export class SseConnection {
   /** Resolves once the 200 and its headers are in: the subscriber is registered. */
   open(lastEventId?: string, timeoutMs = 30_000): Promise<void> {
     this.openedAfter = lastEventId ?? "";
+    this.openedAt = nowMs();
+    this.bytesSinceOpen = 0;
     this.state = HEADERS;
     this.head = "";
     this.pending = "";
@@ -140,6 +146,7 @@ export class SseConnection {
       // the state (or trigger a reconnect) of the new one.
       const onData = (chunk: Buffer): void => {
         if (socket !== this.socket) return;
+        this.bytesSinceOpen += chunk.length;
         if (this.state === HEADERS) {
           this.head += chunk.toString("latin1", 0, chunk.length);
           const end = this.head.indexOf("\r\n\r\n");
@@ -296,6 +303,17 @@ export class SseConnection {
       pos = end + 2;
     }
     if (tally.firstAt === 0) tally.firstAt = now;
+    this.lastEventAt = now;
+  }
+
+  /** Where this subscriber stands, for a report of loss nobody was told of. */
+  describe(now: number): string {
+    const ago = (at: number) => (at === 0 ? "never" : `${((now - at) / 1000).toFixed(1)} s ago`);
+    return (
+      `${this.unique} events (lowest missing seq ${this.low}), ${this.reconnects} reconnects, ` +
+      `stream opened ${ago(this.openedAt)}${this.openedAfter ? ` after ${this.openedAfter}` : ""}, ` +
+      `${this.established ? "answered" : "no answer yet"}, ${this.bytesSinceOpen} bytes read on it, last frames ${ago(this.lastEventAt)}`
+    );
   }
 
   private deliver(seq: number, t: number, now: number, id: string | undefined): void {
