@@ -48,11 +48,13 @@ function logOf(topic: string, record: boolean): TopicLog {
   return log;
 }
 
-function uniqueByTopic(): Record<string, number> {
-  const unique: Record<string, number> = {};
-  for (const c of connections) unique[c.topic] = (unique[c.topic] ?? 0) + c.unique;
-  return unique;
+function sumByTopic(streams: SseConnection[], value: (c: SseConnection) => number): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const c of streams) sums[c.topic] = (sums[c.topic] ?? 0) + value(c);
+  return sums;
 }
+
+const uniqueByTopic = (streams = connections) => sumByTopic(streams, (c) => c.unique);
 
 async function connectAll(cmd: Extract<SubscriberCommand, { type: "connect" }>): Promise<ConnectResult> {
   const started = nowMs();
@@ -140,24 +142,16 @@ function shortestUngapped(count: number): string[] {
 }
 
 function report(): SubscriberReport {
-  const subscribers: Record<string, number> = {};
-  const ungappedSubscribers: Record<string, number> = {};
-  const ungappedUnique: Record<string, number> = {};
-  for (const c of connections) {
-    subscribers[c.topic] = (subscribers[c.topic] ?? 0) + 1;
-    if (c.gapNotices > 0) continue;
-    ungappedSubscribers[c.topic] = (ungappedSubscribers[c.topic] ?? 0) + 1;
-    ungappedUnique[c.topic] = (ungappedUnique[c.topic] ?? 0) + c.unique;
-  }
+  const ungapped = connections.filter((c) => c.gapNotices === 0);
   return {
     type: "report",
     unique: uniqueByTopic(),
-    subscribers,
+    subscribers: sumByTopic(connections, () => 1),
     frames: tally.frames,
     measured: tally.measured,
     duplicates: tally.duplicates,
-    ungappedSubscribers,
-    ungappedUnique,
+    ungappedSubscribers: sumByTopic(ungapped, () => 1),
+    ungappedUnique: uniqueByTopic(ungapped),
     ungappedShort: shortestUngapped(3),
     gapNotices: tally.gapNotices,
     reconnects: tally.reconnects,
