@@ -1,12 +1,24 @@
+import { openBrowserStream, type TopicFrames } from "../core/browser-stream.js";
+import type { Config } from "../core/config.js";
 import type { Hub } from "../core/hub.js";
+import { SSE_HEADERS } from "../core/sse.js";
 import type { PublishInput, SubscribeOptions } from "../core/topic-channel.js";
+import type { Runtime } from "../http/app.js";
+import { connectTopic, type ConnectOptions } from "./topic-connection.js";
 import type { TopicObject } from "./topic-object.js";
-import { SUBSCRIBE_HEADERS } from "./topic-object.js";
 import { reach, unwrap } from "./rpc.js";
 
-/** The Worker's hub: every topic is the Durable Object named after it. */
+/**
+ * The Worker's hub: every topic is the Durable Object named after it. The
+ * Worker holds each browser's stream itself (browser-stream.ts) and reaches
+ * each of its topics over a WebSocket, so the objects can hibernate.
+ */
 export class DurableObjectHub implements Hub {
-  constructor(private readonly topics: DurableObjectNamespace<TopicObject>) {}
+  constructor(
+    private readonly topics: DurableObjectNamespace<TopicObject>,
+    private readonly config: Config,
+    private readonly every: Runtime["every"],
+  ) {}
 
   async publish(topic: string, input: PublishInput) {
     return unwrap(await reach(() => this.stub(topic).publish(topic, input)));
@@ -16,15 +28,14 @@ export class DurableObjectHub implements Hub {
     return unwrap(await reach(() => this.stub(topic).stats(topic)));
   }
 
-  async subscribe(topic: string, { lastEventId, since, expiresAt, mux }: SubscribeOptions): Promise<Response> {
-    const headers = new Headers({ [SUBSCRIBE_HEADERS.topic]: topic });
-    if (lastEventId !== undefined) headers.set(SUBSCRIBE_HEADERS.lastEventId, lastEventId);
-    if (since !== undefined) headers.set(SUBSCRIBE_HEADERS.since, String(since));
-    if (expiresAt !== undefined) headers.set(SUBSCRIBE_HEADERS.expiresAt, String(expiresAt));
-    if (mux) headers.set(SUBSCRIBE_HEADERS.mux, "1");
-    const response = await reach(() => this.stub(topic).fetch("https://topic.internal/subscribe", { headers }));
-    // A response from another object has immutable headers; CORS needs to add some.
-    return new Response(response.body, response);
+  async subscribe(topic: string, { lastEventId, since, expiresAt }: SubscribeOptions): Promise<Response> {
+    const frames = await this.frames(topic, { lastEventId, since });
+    const stream = await openBrowserStream([{ topic, frames }], { config: this.config, cursor: false, expiresAt, every: this.every });
+    return new Response(stream, { headers: SSE_HEADERS });
+  }
+
+  frames(topic: string, options: ConnectOptions): Promise<TopicFrames> {
+    return connectTopic(this.stub(topic), topic, options);
   }
 
   private stub(topic: string) {

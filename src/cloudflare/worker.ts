@@ -13,7 +13,7 @@ function runtimeOf(env: Env): Runtime {
   let runtime = runtimes.get(env);
   if (!runtime) {
     const config = parseConfig(env);
-    runtime = { config, hub: new DurableObjectHub(env.TOPICS), auth: new Authenticator(config), every };
+    runtime = { config, hub: new DurableObjectHub(env.TOPICS, config, every), auth: new Authenticator(config), every };
     runtimes.set(env, runtime);
   }
   return runtime;

@@ -6,7 +6,7 @@ import { Fanout } from "./fanout.js";
 import { FrameCache } from "./frame-cache.js";
 import { encodeFrame, encodePosition, encodeRetry, PING } from "./sse.js";
 import type { Sql } from "./sql.js";
-import type { Sink, SinkFactory, SinkOptions } from "./sink.js";
+import type { CloseReason, Sink, SinkFactory, SinkOptions } from "./sink.js";
 import { Subscriber } from "./subscriber.js";
 
 export type PublishInput = AppendInput;
@@ -95,20 +95,27 @@ export class TopicChannel {
     const notice = resume.gap ? [encodeFrame({ event: "herald.gap", data: JSON.stringify(resume.gap) })] : [];
     const position = encodePosition(this.log.idOf(resume.startSeq));
     const head = options.mux ? [...notice, position] : [encodeRetry(this.config.retryMs), ...notice, position];
-    const subscriber = createSink({
-      initial: [...head, ...replay],
-      maxBufferedBytes: this.config.maxBufferedBytes,
-      expiresAt: options.expiresAt,
-      onClose: (closed, reason) => {
-        this.fanout.remove(closed);
-        this.counters.streams--;
-        if (reason === "slow" || reason === "stalled") this.counters.dropped++;
-      },
-    });
-    this.fanout.add(subscriber);
-    this.counters.streams++;
-    return subscriber;
+    return this.adopt((onClose) =>
+      createSink({ initial: [...head, ...replay], maxBufferedBytes: this.config.maxBufferedBytes, expiresAt: options.expiresAt, onClose }),
+    );
   }
+
+  /**
+   * Takes a stream that is already open into the fan-out, without a head:
+   * on Workers, a socket the topic's object held before it was evicted.
+   */
+  adopt<S extends Sink>(createSink: (onClose: SinkOptions["onClose"]) => S): S {
+    const sink = createSink(this.onSinkClose);
+    this.fanout.add(sink);
+    this.counters.streams++;
+    return sink;
+  }
+
+  private readonly onSinkClose = (closed: Sink, reason: CloseReason): void => {
+    this.fanout.remove(closed);
+    this.counters.streams--;
+    if (reason === "slow" || reason === "stalled") this.counters.dropped++;
+  };
 
   stats(now: number): TopicStats {
     return { topic: this.topic, subscribers: this.fanout.size, ...this.log.stats(now) };

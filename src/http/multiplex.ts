@@ -2,8 +2,8 @@ import type { Context } from "hono";
 import { authorizeSubscribe, type Grants } from "../core/auth.js";
 import type { Config } from "../core/config.js";
 import { parseCursor, type Positions } from "../core/cursor.js";
-import { HeraldError, type ErrorCode } from "../core/errors.js";
-import { openMux, type MuxMember } from "../core/mux.js";
+import { HeraldError } from "../core/errors.js";
+import { openBrowserStream } from "../core/browser-stream.js";
 import { SSE_HEADERS } from "../core/sse.js";
 import { assertTopicName } from "../core/topic.js";
 import type { Runtime } from "./app.js";
@@ -51,12 +51,7 @@ export function sinceOf(c: Context): number | undefined {
   return ms;
 }
 
-async function errorOf(response: Response): Promise<HeraldError> {
-  const body = (await response.json().catch(() => ({}))) as { error?: ErrorCode; message?: string };
-  return new HeraldError(body.error ?? "internal", body.message ?? `topic stream answered ${response.status}`);
-}
-
-/** Opens each topic's stream through the hub (in parallel) and merges them. */
+/** Opens each topic's frames through the hub (in parallel) and holds them as one stream. */
 export async function openMultiplexed(
   runtime: Runtime,
   topics: string[],
@@ -67,20 +62,19 @@ export async function openMultiplexed(
   const settled = await Promise.allSettled(
     topics.map((topic) => {
       const lastEventId = options.positions.get(topic);
-      return hub.subscribe(topic, { lastEventId, since: lastEventId === undefined ? options.since : undefined, mux: true });
+      return hub.frames(topic, { lastEventId, since: lastEventId === undefined ? options.since : undefined });
     }),
   );
-  const responses = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
-  const failed = settled.find((s) => s.status === "rejected") ?? responses.find((r) => r.status !== 200);
+  const failed = settled.find((s) => s.status === "rejected");
+  const opened = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
   if (failed) {
-    await Promise.all(responses.map((r) => (r === failed ? undefined : r.body?.cancel())));
-    throw "reason" in failed ? failed.reason : await errorOf(failed);
+    opened.forEach((frames) => frames.cancel());
+    throw failed.reason;
   }
-  const members: MuxMember[] = responses.map((r, i) => ({ topic: topics[i]!, stream: r.body! }));
-  const stream = await openMux(members, {
-    retryMs: config.retryMs,
-    heartbeatMs: config.heartbeatSeconds * 1000,
-    maxBufferedBytes: config.maxBufferedBytes,
+  const members = opened.map((frames, i) => ({ topic: topics[i]!, frames }));
+  const stream = await openBrowserStream(members, {
+    config,
+    cursor: true,
     expiresAt: options.expiresAt,
     every: runtime.every,
   });

@@ -1,6 +1,8 @@
 import type { Config } from "../core/config.js";
 import { Counters } from "../core/counters.js";
+import type { TopicFrames } from "../core/browser-stream.js";
 import { HeraldError } from "../core/errors.js";
+import { FrameReader } from "../core/frame-reader.js";
 import type { Hub } from "../core/hub.js";
 import { SSE_HEADERS } from "../core/sse.js";
 import { TopicChannel, type PublishInput, type SubscribeOptions } from "../core/topic-channel.js";
@@ -58,21 +60,28 @@ export class NodeHub implements Hub {
   }
 
   async subscribe(topic: string, options: SubscribeOptions): Promise<Response> {
+    this.assertRoom();
+    const channel = this.channel(topic);
+    const now = Date.now();
+    const sink = channel.subscribe(options, now, (o) => new SocketSink(o, this.batch, this.groups.get(channel)!));
+    const id = String(++this.lastStreamId);
+    this.unclaimed.set(id, { sink, since: now });
+    return new Response(null, { headers: { ...SSE_HEADERS, connection: "close", [ATTACH_HEADER]: id } });
+  }
+
+  /** A topic of a multiplexed stream: its frames, read from a stream the merger holds. */
+  async frames(topic: string, options: SubscribeOptions): Promise<TopicFrames> {
+    this.assertRoom();
+    const sink = this.channel(topic).subscribe({ ...options, mux: true }, Date.now(), (o) => new DeferredStreamSink(o, this.batch));
+    return new FrameReader(sink.stream);
+  }
+
+  private assertRoom(): void {
     // A keep-alive connection can still ask after close(): send it elsewhere.
     if (this.closing) throw new HeraldError("shutting_down", "this hub is shutting down; reconnect in a moment");
     if (this.counters.streams >= this.maxConnections) {
       throw new HeraldError("server_full", "this hub has reached MAX_CONNECTIONS open streams");
     }
-    const channel = this.channel(topic);
-    const now = Date.now();
-    if (options.mux) {
-      const { stream } = channel.subscribe(options, now, (o) => new DeferredStreamSink(o, this.batch));
-      return new Response(stream, { headers: SSE_HEADERS });
-    }
-    const sink = channel.subscribe(options, now, (o) => new SocketSink(o, this.batch, this.groups.get(channel)!));
-    const id = String(++this.lastStreamId);
-    this.unclaimed.set(id, { sink, since: now });
-    return new Response(null, { headers: { ...SSE_HEADERS, connection: "close", [ATTACH_HEADER]: id } });
   }
 
   /**

@@ -1,0 +1,98 @@
+import type { CloseReason, Sink, SinkOptions } from "../core/sink.js";
+import { MAX_MESSAGE_BYTES } from "./topic-wire.js";
+
+/**
+ * One stream of a topic as its Durable Object holds it: a hibernatable
+ * WebSocket to the Worker that holds the browser's stream. The Worker owns
+ * heartbeats, expiry and the slow-reader bound (browser-stream.ts); here a
+ * send either reaches the socket or drops it.
+ */
+export class TopicSocket implements Sink {
+  readonly expiresAt = undefined;
+  private open = true;
+
+  constructor(
+    readonly ws: WebSocket,
+    /** When the socket opened, epoch ms: the stale bound counts from it until the first PING. */
+    readonly openedAt: number,
+    private readonly onClose: SinkOptions["onClose"],
+  ) {}
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  /** Sends a stream's head and replay, cut into messages of whole frames where it can be. */
+  sendAll(chunks: readonly Uint8Array[]): void {
+    for (const message of messagesOf(chunks)) if (!this.send(message)) return;
+  }
+
+  send(bytes: Uint8Array): boolean {
+    if (!this.open) return false;
+    try {
+      this.ws.send(bytes);
+      return true;
+    } catch {
+      // The Worker's end is gone; the close event may never come to a dead socket.
+      this.closed("client");
+      return false;
+    }
+  }
+
+  beat(): void {
+    // The Worker beats the browser's stream; the object keeps no clock.
+  }
+
+  end(reason: CloseReason, last?: Uint8Array): void {
+    if (last) this.send(last);
+    this.close(1000, reason);
+  }
+
+  abort(reason: CloseReason): void {
+    this.close(1011, reason);
+  }
+
+  /** The socket closed or failed on the Worker's side: forget it. */
+  closed(reason: CloseReason): void {
+    if (!this.open) return;
+    this.open = false;
+    this.onClose(this, reason);
+  }
+
+  private close(code: number, reason: CloseReason): void {
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      // already closed
+    }
+    this.closed(reason);
+  }
+}
+
+/** Chunks joined into messages of at most MAX_MESSAGE_BYTES; a larger chunk is cut (the Worker joins the pieces). */
+function* messagesOf(chunks: readonly Uint8Array[]): Generator<Uint8Array> {
+  let parts: Uint8Array[] = [];
+  let size = 0;
+  const flush = function* () {
+    if (size > 0) yield join(parts, size);
+    parts = [];
+    size = 0;
+  };
+  for (const chunk of chunks) {
+    if (size + chunk.byteLength > MAX_MESSAGE_BYTES) yield* flush();
+    for (let at = 0; at < chunk.byteLength; at += MAX_MESSAGE_BYTES) {
+      const piece = chunk.subarray(at, at + MAX_MESSAGE_BYTES);
+      if (piece.byteLength === MAX_MESSAGE_BYTES) yield piece;
+      else (parts.push(piece), (size += piece.byteLength));
+    }
+  }
+  yield* flush();
+}
+
+function join(parts: Uint8Array[], size: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const joined = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) (joined.set(part, at), (at += part.byteLength));
+  return joined;
+}

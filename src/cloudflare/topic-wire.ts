@@ -1,0 +1,32 @@
+/**
+ * What a Worker and a topic's Durable Object say to each other over the
+ * WebSocket that carries one stream's topic. The Worker opens it with
+ * `Upgrade: websocket` and these headers; the object answers 101 and sends
+ * the topic's frames (gap notice, position, replay, then live events) as
+ * binary messages of whole frames, or a JSON refusal instead of the 101.
+ * The Worker sends only PING, once a heartbeat; the platform answers PONG
+ * without waking the object and notes when, which is how the object tells a
+ * Worker that went away from one whose topic is quiet.
+ */
+export const CONNECT_HEADERS = {
+  topic: "x-herald-topic",
+  lastEventId: "x-herald-last-event-id",
+  since: "x-herald-since",
+} as const;
+
+export const PING = "ping";
+export const PONG = "pong";
+
+/**
+ * A socket whose Worker sent no PING for this many heartbeats is closed the
+ * next time the object is awake (a publish, a connect, a stats call).
+ */
+export const STALE_AFTER_BEATS = 3;
+
+/** A replay is sent in messages of at most this much (the platform caps a message at 1 MiB). */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+
+/** Reserved close codes (no status, abnormal, TLS) cannot be sent back: a plain close instead. */
+export function sendableCloseCode(code: number): number {
+  return code === 1005 || code === 1006 || code === 1015 ? 1000 : code;
+}
