@@ -35,7 +35,7 @@ export class DurableObjectHub implements Hub {
   }
 
   frames(topic: string, options: ConnectOptions): Promise<TopicFrames> {
-    return connectTopic(this.stub(topic), topic, options);
+    return connectTopic(this.stub(topic), topic, options, this.config.heartbeatSeconds * 1000);
   }
 
   private stub(topic: string) {

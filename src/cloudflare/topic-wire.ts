@@ -21,7 +21,7 @@ export const PONG = "pong";
  * A socket whose Worker sent no PING for this many heartbeats is closed the
  * next time the object is awake (a publish, a connect, a stats call).
  */
-export const STALE_AFTER_BEATS = 3;
+export const STALE_AFTER_BEATS = 4;
 
 /** A replay is sent in messages of at most this much (the platform caps a message at 1 MiB). */
 export const MAX_MESSAGE_BYTES = 256 * 1024;

@@ -14,6 +14,8 @@ const keys = await makeTestKeys();
 // The Worker imports the built demo page: it must exist before the plugin bundles the Worker.
 await buildDemo();
 const JWKS_URL = `https://idp.test${JWKS_PATH}`;
+/** The Worker's own files' tests, run once, with the standard profile. */
+const UNIT_TESTS = ["rpc", "topic-object", "durable-object-hub", "overload"].map((name) => `test/cloudflare/${name}.test.ts`);
 
 function workersProject(profile: ProfileName) {
   return defineConfig({
@@ -36,8 +38,7 @@ function workersProject(profile: ProfileName) {
     ],
     test: {
       name: `workers-${profile}`,
-      // Unit tests of the Worker's own files run once, with the standard profile.
-      include: [`test/cloudflare/${profile}.test.ts`, ...(profile === "standard" ? ["test/cloudflare/rpc.test.ts"] : [])],
+      include: [`test/cloudflare/${profile}.test.ts`, ...(profile === "standard" ? UNIT_TESTS : [])],
       testTimeout: 30_000,
     },
   });
