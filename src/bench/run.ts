@@ -11,7 +11,9 @@ import { casesFor, runCase, SCENARIO_IDS, type Case, type RunResult, type Scenar
 import {
   buildNodeBundle,
   buildWorker,
+  buildWorkerAt,
   DEFAULT_TARGETS,
+  EDGE_TARGETS,
   killAll,
   mintToken,
   nchanInstall,
@@ -24,7 +26,7 @@ import {
 } from "./targets.ts";
 
 /**
- * `npm run bench [-- --quick] [--targets node,nchan] [--scenarios a,c] [--reps 3]`
+ * `npm run bench [-- --quick] [--targets node,nchan] [--scenarios a,c] [--reps 3] [--before <git ref>]`
  *
  * Runs every selected scenario against every selected target, repeated and
  * with the targets' order rotating, then writes docs/benchmarks.md, its SVG
@@ -45,6 +47,7 @@ const { values: args } = parseArgs({
     report: { type: "string" },
     merge: { type: "string" },
     note: { type: "string", multiple: true },
+    before: { type: "string" },
   },
 });
 
@@ -58,9 +61,13 @@ for (const s of scenarios) if (!SCENARIO_IDS.includes(s)) throw new Error(`unkno
 const outDir = args.out ?? (quick || args["cpu-prof"] ? join(tmpdir(), "herald-bench-quick") : join(REPO, "docs"));
 const timeLimitMs = Number(args["time-limit"] ?? (quick ? 25 : 75)) * 60_000;
 const RUN_LIMIT_MS = 4 * 60_000;
-// wrangler dev delivers ~25k events/s here: at 5,000-10,000 subscribers (d) its backlog
+// The edge delivers tens of thousands of events/s here: at 5,000-10,000 subscribers (d) its backlog
 // outlasts any drain bound, and 1,000 topics (e) are 1,000 Durable Objects. --workers-all runs them anyway.
 const WORKERS_SKIP: ScenarioId[] = ["d", "e"];
+if (targets.includes("workerd-before") && !args.before) {
+  console.error("bench: --targets workerd-before needs --before <git ref> (the commit whose Worker to run)");
+  process.exit(2);
+}
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
 
 // --report <benchmarks.json>: rewrite the markdown and chart from saved results, measuring nothing.
@@ -137,16 +144,28 @@ if (active.includes("node")) {
   log("bench: npm run build:node");
   ctx.nodeBundle = buildNodeBundle();
 }
-if (active.includes("workers")) {
-  log("bench: wrangler deploy --dry-run (bundle size, and the bundle wrangler dev will run)");
+if (active.some((t) => t === "workers" || t === "workerd")) {
+  log("bench: wrangler deploy --dry-run (bundle size, and the bundle workerd and wrangler dev will run)");
   try {
     const build = await buildWorker();
     ctx.workerDir = build.dir;
     worker = build;
     log(`bench: worker.js ${build.workerJsBytes} bytes, ${build.workerJsGzipBytes} gzipped`);
   } catch (error) {
-    notes.push(`wrangler dev skipped: ${(error as Error).message.slice(0, 300)}`);
-    active = active.filter((t) => t !== "workers");
+    notes.push(`the Worker targets skipped: ${(error as Error).message.slice(0, 300)}`);
+    active = active.filter((t) => t !== "workers" && t !== "workerd");
+  }
+}
+if (active.includes("workerd-before")) {
+  log(`bench: the Worker of ${args.before}, for workerd-before`);
+  try {
+    const build = await buildWorkerAt(args.before!);
+    ctx.beforeWorkerDir = build.dir;
+    versions["before"] = build.commit;
+    notes.push(`${TARGET_LABELS["workerd-before"]}: the Worker and Durable Object of ${build.commit} (\`--before ${args.before}\`), on the same bare workerd`);
+  } catch (error) {
+    notes.push(`workerd-before skipped: ${(error as Error).message.slice(0, 300)}`);
+    active = active.filter((t) => t !== "workerd-before");
   }
 }
 if (active.includes("nchan")) {
@@ -162,10 +181,10 @@ if (active.includes("nchan")) {
 }
 
 const cases = casesFor(scenarios, quick);
-if (active.includes("workers") && !args["workers-all"] && cases.some((c) => WORKERS_SKIP.includes(c.scenario))) {
+if (active.some((t) => EDGE_TARGETS.includes(t)) && !args["workers-all"] && cases.some((c) => WORKERS_SKIP.includes(c.scenario))) {
   notes.push(
-    "wrangler dev runs scenarios a, b, c, f and g (1,000 subscribers on one topic, the storm, publishing) but not d and e: " +
-      "it delivers a few tens of thousands of events/s here, so at 5,000-10,000 subscribers its backlog would outlast every time bound " +
+    "the Worker targets run scenarios a, b, c, f and g (1,000 subscribers on one topic, the storm, publishing) but not d and e: " +
+      "they deliver some tens of thousands of events/s here, so at 5,000-10,000 subscribers the backlog would outlast every time bound " +
       "(`--workers-all` runs them anyway)",
   );
 }
@@ -215,7 +234,7 @@ outer: for (let rep = 1; rep <= reps; rep++) {
     // Rotate the order so that no target always runs first (or last) in a noisy stretch.
     const order = active.map((_, i) => active[(i + rep + ci) % active.length]!);
     for (const name of order) {
-      if (name === "workers" && WORKERS_SKIP.includes(c.scenario) && !args["workers-all"]) continue;
+      if (EDGE_TARGETS.includes(name) && WORKERS_SKIP.includes(c.scenario) && !args["workers-all"]) continue;
       if (Date.now() - started > timeLimitMs) {
         notes.push(`stopped at the time limit (${timeLimitMs / 60_000} min) before rep ${rep} of ${c.id}: later runs are missing`);
         stoppedEarly = true;
@@ -267,6 +286,8 @@ if (args.merge) {
   const now = meta();
   finalMeta = {
     ...saved.meta,
+    targets: TARGET_NAMES.filter((t) => saved.meta.targets.includes(t) || active.includes(t)),
+    versions: { ...saved.meta.versions, ...versions },
     notes: [
       ...saved.meta.notes,
       `${cases.map((c) => c.id).join(", ")} on ${active.join(", ")} re-measured on ${now.date} at ${now.versions["commit"]} (${reps} rep(s), ${now.durationMinutes.toFixed(0)} minutes, ` +

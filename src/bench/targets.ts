@@ -1,5 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -7,6 +7,7 @@ import { SignJWT } from "jose";
 import type { Endpoint } from "./messages.ts";
 import { ensureNchan, writeNchanConf, type NchanInstall } from "./nchan.ts";
 import { commandOf, processTree } from "./proc-stats.ts";
+import { writeWorkerdConfig } from "./workerd-config.ts";
 
 /**
  * Starting and stopping each hub under test, fresh for every measured run,
@@ -14,12 +15,20 @@ import { commandOf, processTree } from "./proc-stats.ts";
  * child is its own process group so that stopping it (or the bench dying)
  * takes its descendants along (wrangler's workerd, nginx's worker).
  */
-export type TargetName = "node" | "workers" | "nchan" | "baseline" | "floor";
-export const TARGET_NAMES: TargetName[] = ["node", "workers", "nchan", "baseline", "floor"];
-/** What `npm run bench` runs unless --targets says otherwise: the floor is a measuring stick, asked for by name. */
-export const DEFAULT_TARGETS: TargetName[] = ["node", "workers", "nchan", "baseline"];
+export type TargetName = "node" | "workerd" | "workerd-before" | "workers" | "nchan" | "baseline" | "floor";
+export const TARGET_NAMES: TargetName[] = ["node", "workerd", "workerd-before", "workers", "nchan", "baseline", "floor"];
+/**
+ * What `npm run bench` runs unless --targets says otherwise: the floor is a
+ * measuring stick, wrangler dev (workerd behind wrangler's proxy) and the
+ * Worker of another commit (`--before <ref>`) are asked for by name.
+ */
+export const DEFAULT_TARGETS: TargetName[] = ["node", "workerd", "nchan", "baseline"];
+/** The targets that run the Worker and its Durable Objects. */
+export const EDGE_TARGETS: TargetName[] = ["workerd", "workerd-before", "workers"];
 export const TARGET_LABELS: Record<TargetName, string> = {
   node: "Herald Node",
+  workerd: "Herald workerd",
+  "workerd-before": "Herald workerd, before",
   workers: "Herald wrangler dev",
   nchan: "nginx+nchan",
   baseline: "baseline Node hub",
@@ -169,8 +178,10 @@ export interface TargetContext {
   token: string;
   /** dist/herald-node.mjs, built at bench start. */
   nodeBundle: string;
-  /** The Worker as `wrangler deploy --dry-run` built it, run with --no-bundle. */
+  /** The Worker as `wrangler deploy --dry-run` built it (wrangler dev runs it with --no-bundle). */
   workerDir?: string;
+  /** The same, built from the commit `--before` names. */
+  beforeWorkerDir?: string;
   nchan?: NchanInstall;
 }
 
@@ -241,6 +252,25 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
       await waitFor("nginx", () => accepts(port), child, output);
       break;
     }
+    case "workerd":
+    case "workerd-before": {
+      const bundleDir = name === "workerd" ? ctx.workerDir : ctx.beforeWorkerDir;
+      if (!bundleDir) throw new Error(`the Worker for ${name} was not built`);
+      mkdirSync(join(dir, "storage"));
+      const config = writeWorkerdConfig({
+        bundleDir,
+        storageDir: join(dir, "storage"),
+        port,
+        compatibilityDate: compatibilityDate(),
+        vars: { JWT_SECRET, MAX_SUBSCRIBERS_PER_TOPIC: CAPS, HISTORY_LIMIT: "1000" },
+      });
+      ({ child, output } = spawnServer(join(REPO, "node_modules/.bin/workerd"), ["serve", config], {}, bundleDir));
+      const pid = child.pid!;
+      serverPids = () => processTree(pid).filter((p) => commandOf(p).includes("workerd"));
+      endpoint = { port, ...heraldPaths };
+      await waitFor(`${name} /health`, () => healthy(port), child, output);
+      break;
+    }
     case "workers": {
       if (!ctx.workerDir) throw new Error("the Worker was not built");
       const wrangler = join(REPO, "node_modules/wrangler/bin/wrangler.js");
@@ -305,18 +335,18 @@ export interface WorkerBuild {
  * wrangler.toml beside it so `wrangler dev --no-bundle` runs exactly that
  * bundle and no edit to src/ during the bench reloads the server under test.
  */
-export async function buildWorker(): Promise<WorkerBuild> {
+export async function buildWorker(checkout = REPO): Promise<WorkerBuild> {
   const { gzipSync } = await import("node:zlib");
   const dir = mkdtempSync(join(tmpdir(), "herald-bench-worker-"));
   tempDirs.add(dir);
   const result = spawnSync(
     process.execPath,
     [join(REPO, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", dir],
-    { cwd: REPO, encoding: "utf8", timeout: 120_000, env: { ...process.env, PATH: NODE_PATH, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } },
+    { cwd: checkout, encoding: "utf8", timeout: 120_000, env: { ...process.env, PATH: NODE_PATH, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } },
   );
   if (result.status !== 0) throw new Error(`wrangler deploy --dry-run failed: ${result.stderr || result.stdout}`);
   const js = readFileSync(join(dir, "worker.js"));
-  const toml = readFileSync(join(REPO, "wrangler.toml"), "utf8")
+  const toml = readFileSync(join(checkout, "wrangler.toml"), "utf8")
     .replace(/^main\s*=.*$/m, 'main = "worker.js"\nno_bundle = true')
     // The custom build already ran for the dry run; the bundle needs no other.
     .replace(/^\[build\][\s\S]*?(?=^\[|(?![\s\S]))/m, "");
@@ -324,6 +354,30 @@ export async function buildWorker(): Promise<WorkerBuild> {
   for (const file of readdirSync(dir)) if (file.endsWith(".map")) rmSync(join(dir, file));
   const total = /Total Upload:\s*(.+)/.exec(result.stdout)?.[1]?.trim() ?? "";
   return { dir, workerJsBytes: js.length, workerJsGzipBytes: gzipSync(js).length, wranglerTotal: total };
+}
+
+/**
+ * The Worker of another commit, built as the current one is: a throwaway
+ * git worktree sharing this checkout's node_modules, removed once built.
+ */
+export async function buildWorkerAt(ref: string): Promise<WorkerBuild & { commit: string }> {
+  const checkout = mkdtempSync(join(tmpdir(), "herald-bench-before-"));
+  const git = (...argv: string[]) => execFileSync("git", argv, { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  const commit = git("rev-parse", "--short", ref);
+  git("worktree", "add", "--detach", checkout, commit);
+  try {
+    symlinkSync(join(REPO, "node_modules"), join(checkout, "node_modules"));
+    return { ...(await buildWorker(checkout)), commit };
+  } finally {
+    git("worktree", "remove", "--force", checkout);
+  }
+}
+
+/** wrangler.toml's compatibility_date, which the bare workerd runs at too. */
+function compatibilityDate(): string {
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(readFileSync(join(REPO, "wrangler.toml"), "utf8"))?.[1];
+  if (!date) throw new Error("wrangler.toml has no compatibility_date");
+  return date;
 }
 
 export function nchanInstall(log: (line: string) => void): NchanInstall | string {

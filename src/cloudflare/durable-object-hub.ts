@@ -1,9 +1,8 @@
-import { openBrowserStream, type TopicFrames } from "../core/browser-stream.js";
+import { openBrowserStream, type Every, type TopicFrames } from "../core/browser-stream.js";
 import type { Config } from "../core/config.js";
 import type { Hub } from "../core/hub.js";
 import { SSE_HEADERS } from "../core/sse.js";
 import type { PublishInput, SubscribeOptions } from "../core/topic-channel.js";
-import type { Runtime } from "../http/app.js";
 import { connectTopic, type ConnectOptions } from "./topic-connection.js";
 import type { TopicObject } from "./topic-object.js";
 import { reach, unwrap } from "./rpc.js";
@@ -17,7 +16,7 @@ export class DurableObjectHub implements Hub {
   constructor(
     private readonly topics: DurableObjectNamespace<TopicObject>,
     private readonly config: Config,
-    private readonly every: Runtime["every"],
+    private readonly every: Every,
   ) {}
 
   async publish(topic: string, input: PublishInput) {

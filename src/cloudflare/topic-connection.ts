@@ -1,6 +1,6 @@
 import type { TopicFrames } from "../core/browser-stream.js";
 import { HeraldError, type ErrorCode } from "../core/errors.js";
-import { FrameBuffer } from "../core/frame-reader.js";
+import { WholeFrames } from "../core/frame-reader.js";
 import type { TopicObject } from "./topic-object.js";
 import { reach } from "./rpc.js";
 import { CONNECT_HEADERS, PING, PONG } from "./topic-wire.js";
@@ -40,15 +40,17 @@ async function refusalOf(response: Response): Promise<HeraldError> {
 }
 
 /**
- * A topic's frames as they arrive on the Worker's end of its WebSocket. It
- * pings on the stream's heartbeat, and also as it reads: a Worker busy
- * enough to starve its timers is still reading, and must not look gone.
+ * A topic's frames as they arrive on the Worker's end of its WebSocket,
+ * handed on in the message's own turn. It pings on the stream's heartbeat,
+ * and also as it reads: a Worker busy enough to starve its timers is still
+ * reading, and must not look gone.
  */
 class SocketFrames implements TopicFrames {
-  private readonly buffer = new FrameBuffer();
-  private readonly decoder = new TextDecoder();
+  private readonly whole = new WholeFrames();
+  private early: Uint8Array[] = [];
+  private onChunk?: (frames: Uint8Array) => void;
+  private onEnd?: () => void;
   private ended = false;
-  private wake?: () => void;
   private pingedAt = Date.now();
 
   constructor(
@@ -57,22 +59,17 @@ class SocketFrames implements TopicFrames {
   ) {
     ws.accept();
     ws.binaryType = "arraybuffer";
-    ws.addEventListener("message", ({ data }) => {
-      if (data === PONG) return;
-      if (Date.now() - this.pingedAt >= this.pingEvery) this.beat();
-      this.buffer.push(typeof data === "string" ? data : this.decoder.decode(data as ArrayBuffer, { stream: true }));
-      this.notify();
-    });
+    ws.addEventListener("message", ({ data }) => this.receive(data));
     ws.addEventListener("close", () => this.finish());
     ws.addEventListener("error", () => this.finish());
   }
 
-  async next(): Promise<string | null> {
-    for (;;) {
-      const frame = this.buffer.take();
-      if (frame !== null || this.ended) return frame;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
+  start(onChunk: (frames: Uint8Array) => void, onEnd: () => void): void {
+    this.onChunk = onChunk;
+    this.onEnd = onEnd;
+    for (const chunk of this.early) onChunk(chunk);
+    this.early = [];
+    if (this.ended) onEnd();
   }
 
   cancel(): void {
@@ -95,14 +92,21 @@ class SocketFrames implements TopicFrames {
     }
   }
 
-  private finish(): void {
-    this.ended = true;
-    this.notify();
+  private receive(data: unknown): void {
+    if (data === PONG || this.ended) return;
+    if (Date.now() - this.pingedAt >= this.pingEvery) this.beat();
+    const bytes = typeof data === "string" ? encoder.encode(data) : new Uint8Array(data as ArrayBuffer);
+    const frames = this.whole.push(bytes);
+    if (!frames) return;
+    if (this.onChunk) this.onChunk(frames);
+    else this.early.push(frames);
   }
 
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+  private finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.onEnd?.();
   }
 }
+
+const encoder = new TextEncoder();

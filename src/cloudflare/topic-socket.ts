@@ -30,7 +30,7 @@ export class TopicSocket implements Sink {
   send(bytes: Uint8Array): boolean {
     if (!this.open) return false;
     try {
-      this.ws.send(bytes);
+      this.ws.send(textOf(bytes));
       return true;
     } catch {
       // The Worker's end is gone; the close event may never come to a dead socket.
@@ -69,7 +69,22 @@ export class TopicSocket implements Sink {
   }
 }
 
-/** Chunks joined into messages of at most MAX_MESSAGE_BYTES; a larger chunk is cut (the Worker joins the pieces). */
+/**
+ * Frames go as text messages (measured cheaper to send than binary ones in
+ * workerd), decoded once per broadcast: every socket gets the same bytes.
+ */
+const decoder = new TextDecoder();
+let lastBytes: Uint8Array | undefined;
+let lastText = "";
+function textOf(bytes: Uint8Array): string {
+  if (bytes !== lastBytes) [lastBytes, lastText] = [bytes, decoder.decode(bytes)];
+  return lastText;
+}
+
+/**
+ * Chunks joined into messages of at most MAX_MESSAGE_BYTES; a larger chunk
+ * is cut between two characters (the Worker joins the pieces).
+ */
 function* messagesOf(chunks: readonly Uint8Array[]): Generator<Uint8Array> {
   let parts: Uint8Array[] = [];
   let size = 0;
@@ -80,11 +95,16 @@ function* messagesOf(chunks: readonly Uint8Array[]): Generator<Uint8Array> {
   };
   for (const chunk of chunks) {
     if (size + chunk.byteLength > MAX_MESSAGE_BYTES) yield* flush();
-    for (let at = 0; at < chunk.byteLength; at += MAX_MESSAGE_BYTES) {
-      const piece = chunk.subarray(at, at + MAX_MESSAGE_BYTES);
-      if (piece.byteLength === MAX_MESSAGE_BYTES) yield piece;
-      else (parts.push(piece), (size += piece.byteLength));
+    let at = 0;
+    while (chunk.byteLength - at > MAX_MESSAGE_BYTES) {
+      let end = at + MAX_MESSAGE_BYTES;
+      // Back to the first byte of a UTF-8 sequence, so each piece decodes whole.
+      while ((chunk[end]! & 0xc0) === 0x80) end--;
+      yield chunk.subarray(at, end);
+      at = end;
     }
+    parts.push(chunk.subarray(at));
+    size += chunk.byteLength - at;
   }
   yield* flush();
 }

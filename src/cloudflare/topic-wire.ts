@@ -3,7 +3,8 @@
  * WebSocket that carries one stream's topic. The Worker opens it with
  * `Upgrade: websocket` and these headers; the object answers 101 and sends
  * the topic's frames (gap notice, position, replay, then live events) as
- * binary messages of whole frames, or a JSON refusal instead of the 101.
+ * text messages of whole frames (a frame larger than a message comes in
+ * several), or a JSON refusal instead of the 101.
  * The Worker sends only PING, once a heartbeat; the platform answers PONG
  * without waking the object and notes when, which is how the object tells a
  * Worker that went away from one whose topic is quiet.

@@ -1,4 +1,5 @@
 import { Authenticator } from "../core/auth.js";
+import type { Every } from "../core/browser-stream.js";
 import { parseConfig } from "../core/config.js";
 import { createApp, type Runtime } from "../http/app.js";
 import { DurableObjectHub } from "./durable-object-hub.js";
@@ -19,11 +20,11 @@ function runtimeOf(env: Env): Runtime {
   return runtime;
 }
 
-/** A timer per multiplexed stream: a Worker request has no shared ticker. */
-function every(tick: (now: number) => void): () => void {
-  const timer = setInterval(() => tick(Date.now()), 1000);
+/** Timers of one stream: a Worker request cannot share a timer with another. */
+const every: Every = (tick, periodMs) => {
+  const timer = setInterval(() => tick(Date.now()), periodMs);
   return () => clearInterval(timer);
-}
+};
 
 const app = createApp<Env>(runtimeOf);
 

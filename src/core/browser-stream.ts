@@ -1,6 +1,7 @@
 import type { Config } from "./config.js";
-import { HeraldError } from "./errors.js";
 import { formatCursor, type Positions } from "./cursor.js";
+import { HeraldError } from "./errors.js";
+import { framesOf } from "./frame-reader.js";
 import { encodeFrame, encodePosition, encodeRetry, PING } from "./sse.js";
 import { Subscriber } from "./subscriber.js";
 
@@ -12,15 +13,18 @@ import { Subscriber } from "./subscriber.js";
  * token expiry. Each topic's frames start with its position (an id-only
  * frame, after any gap notice), then its replay and live events.
  *
- * A stream of one topic passes every frame on as it is. A stream of several
- * (`cursor: true`) replaces each event's `id:` by the stream's cursor: the
- * topic it came from, then the position in every topic (see cursor.ts).
- * Event names and data pass through untouched; topic streams keep their own
- * order, and the stream interleaves them as they arrive.
+ * A stream of one topic passes its topic's chunks on as they are. A stream
+ * of several (`cursor: true`) replaces each event's `id:` by the stream's
+ * cursor: the topic it came from, then the position in every topic (see
+ * cursor.ts). Event names and data pass through untouched; topic streams
+ * keep their own order, and the stream interleaves them as they arrive.
  */
 export interface TopicFrames {
-  /** The next whole frame without its closing blank line; null when the topic's stream ended. */
-  next(): Promise<string | null>;
+  /**
+   * Hands over the topic's frames in chunks of whole frames, in order (those
+   * that came before at once), then calls `onEnd` once when its stream ends.
+   */
+  start(onChunk: (frames: Uint8Array) => void, onEnd: () => void): void;
   /** Stops the topic's stream (the browser went away, or another topic ended). */
   cancel(): void;
   /** Called on every heartbeat: lets the topic's side know this reader is alive. */
@@ -38,31 +42,60 @@ export interface BrowserStreamOptions {
   cursor: boolean;
   /** Epoch ms at which the subscriber's token expires. */
   expiresAt?: number;
-  /** Calls `tick` about once a second until the returned function is called. */
-  every: (tick: (now: number) => void) => () => void;
+  every: Every;
 }
 
+/**
+ * A runtime's clock: calls `tick` every `periodMs`, or more often (Node ticks
+ * every stream on one shared one-second timer), until the returned function
+ * is called. On Workers each stream has its own timers, and each firing is
+ * billed CPU: a stream wakes once a heartbeat, and once more at its expiry.
+ */
+export type Every = (tick: (now: number) => void, periodMs: number) => () => void;
+
+/** A tick this much early still beats: timers fire a little early or late. */
+const BEAT_SLACK_MS = 500;
+
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A topic's start: the notices before its position, its position, and what came after it so far. */
+interface Start {
+  notices: Uint8Array[];
+  position?: string;
+  after: Uint8Array[];
+  ended: boolean;
+}
 
 export async function openBrowserStream(members: BrowserStreamMember[], options: BrowserStreamOptions): Promise<ReadableStream<Uint8Array>> {
   const { config } = options;
   const cancelAll = () => members.forEach((member) => member.frames.cancel());
   const positions: Positions = new Map();
-  const notices: Uint8Array[] = [];
-  try {
-    for (const [i, start] of (await Promise.all(members.map(startOf))).entries()) {
-      positions.set(members[i]!.topic, start.id);
-      notices.push(...start.notices);
-    }
-  } catch (error) {
+  let live: ((topic: string, frames: Uint8Array) => void) | undefined;
+  let end = (): void => {};
+  const starts = members.map(({ topic, frames }) => {
+    const start: Start = { notices: [], after: [], ended: false };
+    const started = new Promise<void>((resolve) => {
+      frames.start(
+        (chunk) => (live ? live(topic, chunk) : readStart(start, chunk) && resolve()),
+        () => (live ? end() : ((start.ended = true), resolve())),
+      );
+    });
+    return { topic, start, started };
+  });
+  await Promise.all(starts.map((s) => s.started));
+  const unstarted = starts.find((s) => s.start.position === undefined);
+  if (unstarted) {
     cancelAll();
-    throw error;
+    // On Workers: the topic's object went away as the stream opened; a retry reaches its next instance.
+    throw new HeraldError("topic_unavailable", `the stream of ${unstarted.topic} ended before its position: retry`);
   }
+  for (const { topic, start } of starts) positions.set(topic, start.position!);
 
   let stopTicking = () => {};
   const out = new Subscriber({
     // Gap notices before the position that moves past them (see topic-channel.ts).
-    initial: [encodeRetry(config.retryMs), ...notices, headOf(members, positions, options.cursor)],
+    initial: [encodeRetry(config.retryMs), ...starts.flatMap((s) => s.start.notices), headOf(members, positions, options.cursor)],
     maxBufferedBytes: config.maxBufferedBytes,
     expiresAt: options.expiresAt,
     onClose: () => {
@@ -70,17 +103,42 @@ export async function openBrowserStream(members: BrowserStreamMember[], options:
       cancelAll();
     },
   });
+  // A topic stream ended (its object restarted, the hub is stopping): end the
+  // browser's stream too, so the client reconnects with its last id and resumes.
+  end = () => out.end("shutdown");
+  live = options.cursor ? cursorRewriter(positions, out) : (_, chunk) => void out.send(chunk);
+  for (const { topic, start } of starts) for (const chunk of start.after) live(topic, chunk);
+  if (starts.some((s) => s.start.ended)) end();
+  const beatMs = config.heartbeatSeconds * 1000;
   let lastPing = Date.now();
-  stopTicking = options.every((now) => {
-    if (out.expiresAt !== undefined && out.expiresAt <= now) return out.end("expired", expiredNotice(members, options.cursor));
-    if (now - lastPing < config.heartbeatSeconds * 1000) return;
-    lastPing = now;
-    out.beat(PING);
-    for (const member of members) member.frames.beat?.();
-  });
-  const rewrite = options.cursor ? cursorRewriter(positions) : passOn;
-  for (const member of members) void pump(member, rewrite, out);
+  const stops = [
+    options.every((now) => {
+      if (now - lastPing < beatMs - BEAT_SLACK_MS) return;
+      lastPing = now;
+      out.beat(PING);
+      for (const member of members) member.frames.beat?.();
+    }, beatMs),
+  ];
+  const expiresAt = out.expiresAt;
+  if (expiresAt !== undefined) {
+    const expire = (now: number) => void (expiresAt <= now && out.end("expired", expiredNotice(members, options.cursor)));
+    stops.push(options.every(expire, Math.max(1000, expiresAt - Date.now() + 1)));
+  }
+  stopTicking = () => stops.forEach((stop) => stop());
   return out.stream;
+}
+
+/** Reads a chunk of a topic's start; true once its position has come. */
+function readStart(start: Start, chunk: Uint8Array): boolean {
+  if (start.position !== undefined) return (start.after.push(chunk), true);
+  const frames = framesOf(decoder.decode(chunk));
+  const at = frames.findIndex((frame) => frame.startsWith("id: "));
+  for (const frame of at < 0 ? frames : frames.slice(0, at)) if (!isOwnFrame(frame)) start.notices.push(encoder.encode(`${frame}\n`));
+  if (at < 0) return false;
+  start.position = frames[at]!.slice(4, -1);
+  const rest = frames.slice(at + 1);
+  if (rest.length > 0) start.after.push(encoder.encode(rest.map((frame) => `${frame}\n`).join("")));
+  return true;
 }
 
 /**
@@ -101,47 +159,25 @@ function expiredNotice(members: BrowserStreamMember[], cursor: boolean): Uint8Ar
   return encodeFrame({ event: "herald.expired", data: JSON.stringify(cursor ? { topics } : { topic: topics[0] }) });
 }
 
-/** A topic stream's position, and the notices (a herald.gap) sent before it. */
-async function startOf({ topic, frames }: BrowserStreamMember): Promise<{ id: string; notices: Uint8Array[] }> {
-  const notices: Uint8Array[] = [];
-  for (let frame = await frames.next(); frame !== null; frame = await frames.next()) {
-    if (frame.startsWith("id: ")) return { id: frame.slice(4, -1), notices };
-    const bytes = passOn(frame);
-    if (bytes) notices.push(bytes);
-  }
-  // On Workers: the topic's object went away as the stream opened; a retry reaches its next instance.
-  throw new HeraldError("topic_unavailable", `the stream of ${topic} ended before its position: retry`);
-}
-
-type Rewrite = (frame: string, topic: string) => Uint8Array | undefined;
-
-async function pump({ topic, frames }: BrowserStreamMember, rewrite: Rewrite, out: Subscriber): Promise<void> {
-  try {
-    for (let frame = await frames.next(); frame !== null && out.isOpen; frame = await frames.next()) {
-      const bytes = rewrite(frame, topic);
-      if (bytes && !out.send(bytes)) break;
-    }
-  } catch {
-    // The topic's stream failed; ending the whole stream below is the answer.
-  }
-  // A topic stream ended (its object restarted, the hub is stopping): end the
-  // browser's stream too, so the client reconnects with its last id and resumes.
-  out.end("shutdown");
-}
-
 /** For several topics: each event's id becomes the cursor; position frames only move it. */
-function cursorRewriter(positions: Positions): Rewrite {
-  return (frame, topic) => {
-    if (!frame.startsWith("id: ")) return passOn(frame);
-    const lineEnd = frame.indexOf("\n");
-    positions.set(topic, frame.slice(4, lineEnd));
-    if (lineEnd === frame.length - 1) return undefined;
-    return encoder.encode(`id: ${formatCursor(topic, positions)}${frame.slice(lineEnd)}\n`);
+function cursorRewriter(positions: Positions, out: Subscriber): (topic: string, chunk: Uint8Array) => void {
+  return (topic, chunk) => {
+    let text = "";
+    for (const frame of framesOf(decoder.decode(chunk))) {
+      if (isOwnFrame(frame)) continue;
+      if (!frame.startsWith("id: ")) {
+        text += `${frame}\n`;
+        continue;
+      }
+      const lineEnd = frame.indexOf("\n");
+      positions.set(topic, frame.slice(4, lineEnd));
+      if (lineEnd < frame.length - 1) text += `id: ${formatCursor(topic, positions)}${frame.slice(lineEnd)}\n`;
+    }
+    if (text !== "") out.send(encoder.encode(text));
   };
 }
 
-/** A frame as it came; a topic's own pings and retry are the stream's business, not the topic's. */
-function passOn(frame: string): Uint8Array | undefined {
-  if (frame.startsWith(":") || frame.startsWith("retry:")) return undefined;
-  return encoder.encode(`${frame}\n`);
+/** A topic's own pings and retry (Node's topics send them): the browser's stream has its own. */
+function isOwnFrame(frame: string): boolean {
+  return frame.startsWith(":") || frame.startsWith("retry:");
 }

@@ -3,6 +3,7 @@ import { cors } from "hono/cors";
 import { Authenticator, authorizePublish, authorizeSubscribe } from "../core/auth.js";
 import type { Config } from "../core/config.js";
 import { errorResponse, HeraldError } from "../core/errors.js";
+import type { Every } from "../core/browser-stream.js";
 import type { Hub } from "../core/hub.js";
 import { assertIdempotencyKey, parsePublishBody } from "../core/publish-body.js";
 import { assertTopicName } from "../core/topic.js";
@@ -20,8 +21,8 @@ export interface Runtime {
   auth: Authenticator;
   /** Told of every refusal before it is answered (the Node entry counts them). */
   onRefusal?: (error: HeraldError) => void;
-  /** Calls `tick` about once a second until stopped (multiplexed streams' heartbeats). */
-  every: (tick: (now: number) => void) => () => void;
+  /** Calls `tick` every `periodMs` (or more often) until stopped: held streams' heartbeats and expiry. */
+  every: Every;
 }
 
 type Env = { Variables: { runtime: Runtime }; Bindings: object };

@@ -97,7 +97,7 @@ export class NodeHub implements Hub {
     return waiting?.sink ?? null;
   }
 
-  /** Runs `tick` on the process's one timer until the returned function is called. */
+  /** Runs `tick` on the process's one timer, once a second whatever the period asked, until stopped. */
   every = (tick: (now: number) => void): (() => void) => {
     this.tickers.add(tick);
     return () => this.tickers.delete(tick);

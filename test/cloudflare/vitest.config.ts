@@ -15,7 +15,7 @@ const keys = await makeTestKeys();
 await buildDemo();
 const JWKS_URL = `https://idp.test${JWKS_PATH}`;
 /** The Worker's own files' tests, run once, with the standard profile. */
-const UNIT_TESTS = ["rpc", "topic-object", "durable-object-hub", "overload"].map((name) => `test/cloudflare/${name}.test.ts`);
+const UNIT_TESTS = ["rpc", "topic-object", "topic-socket", "durable-object-hub", "overload"].map((name) => `test/cloudflare/${name}.test.ts`);
 
 function workersProject(profile: ProfileName) {
   return defineConfig({
