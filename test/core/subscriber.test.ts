@@ -14,12 +14,14 @@ function subscriber(maxBufferedBytes = 1024, initial: Uint8Array[] = []) {
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe("subscriber", () => {
-  it("queues the initial bytes and then live ones, in order", async () => {
-    const { s, reader } = subscriber(1024, [bytes(1), bytes(2)]);
-    expect(s.send(bytes(3))).toBe(true);
-    const sizes = [];
-    for (let i = 0; i < 3; i++) sizes.push((await reader.read()).value!.byteLength);
-    expect(sizes).toEqual([1, 2, 3]);
+  it("queues the initial bytes and then live ones, in order, and a read takes all that waits", async () => {
+    const numbered = (n: number) => new Uint8Array([n, n]);
+    const { s, reader } = subscriber(1024, [numbered(1), numbered(2)]);
+    expect(s.send(numbered(3))).toBe(true);
+    expect([...(await reader.read()).value!]).toEqual([1, 1, 2, 2, 3, 3]);
+    const next = reader.read();
+    expect(s.send(numbered(4))).toBe(true);
+    expect([...(await next).value!]).toEqual([4, 4]);
   });
 
   it("drops a reader whose unread live bytes pass the bound, and errors its stream", async () => {
@@ -73,8 +75,7 @@ describe("subscriber", () => {
     const { s, closed, reader } = subscriber();
     s.send(bytes(1));
     s.end("expired", bytes(2));
-    expect((await reader.read()).value!.byteLength).toBe(1);
-    expect((await reader.read()).value!.byteLength).toBe(2);
+    expect((await reader.read()).value!.byteLength).toBe(3);
     expect((await reader.read()).done).toBe(true);
     expect(closed).toEqual(["expired"]);
   });
