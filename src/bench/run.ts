@@ -287,6 +287,7 @@ if (args.merge) {
   finalMeta = {
     ...saved.meta,
     targets: TARGET_NAMES.filter((t) => saved.meta.targets.includes(t) || active.includes(t)),
+    worker: worker ?? saved.meta.worker,
     versions: { ...saved.meta.versions, ...versions },
     notes: [
       ...saved.meta.notes,

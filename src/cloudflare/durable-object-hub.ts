@@ -6,6 +6,7 @@ import type { PublishInput, SubscribeOptions } from "../core/topic-channel.js";
 import { connectTopic, type ConnectOptions } from "./topic-connection.js";
 import type { TopicObject } from "./topic-object.js";
 import { reach, unwrap } from "./rpc.js";
+import { PING_EVERY_BEATS } from "./topic-wire.js";
 
 /**
  * The Worker's hub: every topic is the Durable Object named after it. The
@@ -34,7 +35,7 @@ export class DurableObjectHub implements Hub {
   }
 
   frames(topic: string, options: ConnectOptions): Promise<TopicFrames> {
-    return connectTopic(this.stub(topic), topic, options, this.config.heartbeatSeconds * 1000);
+    return connectTopic(this.stub(topic), topic, options, PING_EVERY_BEATS * this.config.heartbeatSeconds * 1000);
   }
 
   private stub(topic: string) {

@@ -10,7 +10,7 @@ export interface ConnectOptions {
   since?: number;
 }
 
-/** How often the Worker's end tells the object it is alive (PING), in ms. */
+/** How often the Worker's end tells the object it is alive (PING), in ms: a few heartbeats. */
 export type PingEvery = number;
 
 /**
@@ -41,9 +41,9 @@ async function refusalOf(response: Response): Promise<HeraldError> {
 
 /**
  * A topic's frames as they arrive on the Worker's end of its WebSocket,
- * handed on in the message's own turn. It pings on the stream's heartbeat,
- * and also as it reads: a Worker busy enough to starve its timers is still
- * reading, and must not look gone.
+ * handed on in the message's own turn. It pings every few of the stream's
+ * heartbeats, and also as it reads: a Worker busy enough to starve its
+ * timers is still reading, and must not look gone.
  */
 class SocketFrames implements TopicFrames {
   private readonly whole = new WholeFrames();
@@ -83,7 +83,12 @@ class SocketFrames implements TopicFrames {
   }
 
   beat(): void {
-    if (this.ended) return;
+    this.ping();
+  }
+
+  /** A PING if one is due (see SLACK). */
+  private ping(): void {
+    if (this.ended || Date.now() - this.pingedAt < this.pingEvery * SLACK) return;
     this.pingedAt = Date.now();
     try {
       this.ws.send(PING);
@@ -94,7 +99,7 @@ class SocketFrames implements TopicFrames {
 
   private receive(data: unknown): void {
     if (data === PONG || this.ended) return;
-    if (Date.now() - this.pingedAt >= this.pingEvery) this.beat();
+    this.ping();
     const bytes = typeof data === "string" ? encoder.encode(data) : new Uint8Array(data as ArrayBuffer);
     const frames = this.whole.push(bytes);
     if (!frames) return;
@@ -110,3 +115,5 @@ class SocketFrames implements TopicFrames {
 }
 
 const encoder = new TextEncoder();
+/** A ping due after n heartbeats goes at the n-th, even if that one fires a little early. */
+const SLACK = 0.9;

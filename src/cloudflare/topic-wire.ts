@@ -5,7 +5,7 @@
  * the topic's frames (gap notice, position, replay, then live events) as
  * text messages of whole frames (a frame larger than a message comes in
  * several), or a JSON refusal instead of the 101.
- * The Worker sends only PING, once a heartbeat; the platform answers PONG
+ * The Worker sends only PING, every few heartbeats; the platform answers PONG
  * without waking the object and notes when, which is how the object tells a
  * Worker that went away from one whose topic is quiet.
  */
@@ -19,10 +19,18 @@ export const PING = "ping";
 export const PONG = "pong";
 
 /**
- * A socket whose Worker sent no PING for this many heartbeats is closed the
- * next time the object is awake (a publish, a connect, a stats call).
+ * The Worker pings a topic's object once every this many heartbeats: each
+ * message into an object may be billed (as 1/20 of a request), so this is
+ * most of what an idle stream costs (docs/cost.md).
  */
-export const STALE_AFTER_BEATS = 4;
+export const PING_EVERY_BEATS = 4;
+
+/**
+ * A socket whose Worker sent no PING for this many heartbeats (three pings
+ * missed) is closed the next time the object is awake (a publish, a
+ * connect, a stats call).
+ */
+export const STALE_AFTER_BEATS = 3 * PING_EVERY_BEATS;
 
 /** A replay is sent in messages of at most this much (the platform caps a message at 1 MiB). */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
