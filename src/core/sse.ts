@@ -32,8 +32,8 @@ export function encodeRetry(ms: number): Uint8Array {
 /**
  * A frame with only an id: a stream's starting position. EventSource sets
  * its last event id from it and dispatches nothing, so a client dropped
- * before its first event resumes from there; the merger of a multiplexed
- * stream (mux.ts) reads it for its cursor and never passes it on.
+ * before its first event resumes from there; the holder of a browser's
+ * stream (browser-stream.ts) reads it for the stream's head.
  */
 export function encodePosition(id: string): Uint8Array {
   return encoder.encode(`id: ${id}\n\n`);

@@ -26,8 +26,9 @@ export interface SubscribeOptions {
   /** Epoch ms at which the subscriber's token expires. */
   expiresAt?: number;
   /**
-   * A member of a multiplexed stream: it starts with its position (an
-   * id-only frame) instead of `retry:`, for the merger to build cursors.
+   * For a stream held elsewhere (browser-stream.ts: every stream on Workers,
+   * multiplexed ones on Node): it starts with its position (an id-only
+   * frame), not `retry:`, which the holder writes itself.
    */
   mux?: boolean;
 }
@@ -90,7 +91,7 @@ export class TopicChannel {
     this.counters.replayed += replay.length;
     // The stream's position comes before any event, so a client dropped
     // before its first event still has a Last-Event-ID to resume from (and a
-    // merger its cursor); but after the gap notice, or a client dropped
+    // stream holder its position); but after the gap notice, or a client dropped
     // between the two would resume past the gap without being told of it.
     const notice = resume.gap ? [encodeFrame({ event: "herald.gap", data: JSON.stringify(resume.gap) })] : [];
     const position = encodePosition(this.log.idOf(resume.startSeq));

@@ -4,7 +4,7 @@ import type { Flushable } from "./write-batch.js";
 
 /**
  * A topic's stream inside a multiplexed stream, on Node: a bounded
- * ReadableStream (the merger reads it) into which nothing is enqueued
+ * ReadableStream (the stream holder reads it) into which nothing is enqueued
  * before the flush after the turn's commit, like a socket's. That includes
  * its start: a stream opened in the same turn as a publish read its
  * position and replay inside that publish's uncommitted batch.

@@ -69,7 +69,7 @@ export class NodeHub implements Hub {
     return new Response(null, { headers: { ...SSE_HEADERS, connection: "close", [ATTACH_HEADER]: id } });
   }
 
-  /** A topic of a multiplexed stream: its frames, read from a stream the merger holds. */
+  /** A topic of a multiplexed stream: its frames, for the stream holder (browser-stream.ts). */
   async frames(topic: string, options: SubscribeOptions): Promise<TopicFrames> {
     this.assertRoom();
     const sink = this.channel(topic).subscribe({ ...options, mux: true }, Date.now(), (o) => new DeferredStreamSink(o, this.batch));
