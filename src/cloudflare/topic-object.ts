@@ -8,6 +8,7 @@ import type { Env } from "./env.js";
 import { MIGRATIONS } from "../migrations.js";
 import { capture, type RpcResult } from "./rpc.js";
 import { durableObjectSql } from "./sql.js";
+import { SendBatch } from "./send-batch.js";
 import { TopicSocket } from "./topic-socket.js";
 import { CONNECT_HEADERS, PING, PONG, sendableCloseCode, STALE_AFTER_BEATS } from "./topic-wire.js";
 
@@ -22,20 +23,26 @@ interface SocketAttachment {
  * stream, to the Worker that holds the browser's side. It keeps no timer and
  * holds no request, so between publishes it can leave memory; whatever it
  * needs after waking is in storage (the log) or on its sockets (attachments).
- * Storage writes happen before the broadcast in the same turn, so the output
- * gate holds every byte of an event until it is durable.
+ * A publish's frames are queued on every socket in the turn that stores it,
+ * and sent once the write is durable (send-batch.ts).
  */
 export class TopicObject extends DurableObject<Env> {
   private readonly sql: Sql;
   private readonly config: Config;
   private channel?: TopicChannel;
   private readonly sockets = new Map<WebSocket, TopicSocket>();
+  private readonly batch: SendBatch;
   private sweptAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = parseConfig(env);
     this.sql = durableObjectSql(ctx.storage);
+    this.batch = new SendBatch(ctx.storage, (error, sockets) => {
+      // Not known to be stored: the streams resume from the log instead.
+      console.error("herald: a topic's storage failed; dropping its streams so clients resume from the log", error);
+      for (const socket of sockets) socket.abort("shutdown");
+    });
     applyMigrations(this.sql, MIGRATIONS);
     // Answered by the platform, without waking the object (see topic-wire.ts).
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
@@ -107,7 +114,7 @@ export class TopicObject extends DurableObject<Env> {
   }
 
   private track(ws: WebSocket, openedAt: number, onClose: SinkOptions["onClose"]): TopicSocket {
-    const socket = new TopicSocket(ws, openedAt, (closed, reason) => {
+    const socket = new TopicSocket(ws, openedAt, this.batch, (closed, reason) => {
       this.sockets.delete(ws);
       onClose(closed, reason);
     });

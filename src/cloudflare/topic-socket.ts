@@ -1,20 +1,28 @@
 import type { CloseReason, Sink, SinkOptions } from "../core/sink.js";
 import { MAX_MESSAGE_BYTES } from "./topic-wire.js";
 
+/** Where a socket says it has frames to send (send-batch.ts). */
+export interface Flushes {
+  markDirty(socket: TopicSocket): void;
+}
+
 /**
  * One stream of a topic as its Durable Object holds it: a hibernatable
  * WebSocket to the Worker that holds the browser's stream. The Worker owns
- * heartbeats, expiry and the slow-reader bound (browser-stream.ts); here a
- * send either reaches the socket or drops it.
+ * heartbeats, expiry and the slow-reader bound (browser-stream.ts); here
+ * frames wait for the batch's flush (once what they follow is durable) and
+ * go out as one message, or the socket is dropped.
  */
 export class TopicSocket implements Sink {
   readonly expiresAt = undefined;
   private open = true;
+  private pending: string[] = [];
 
   constructor(
     readonly ws: WebSocket,
     /** When the socket opened, epoch ms: the stale bound counts from it until the first PING. */
     readonly openedAt: number,
+    private readonly flushes: Flushes,
     private readonly onClose: SinkOptions["onClose"],
   ) {}
 
@@ -22,21 +30,32 @@ export class TopicSocket implements Sink {
     return this.open;
   }
 
-  /** Sends a stream's head and replay, cut into messages of whole frames where it can be. */
+  /** Queues a stream's head and replay, cut into messages of whole frames where it can be. */
   sendAll(chunks: readonly Uint8Array[]): void {
-    for (const message of messagesOf(chunks)) if (!this.send(message)) return;
+    for (const message of messagesOf(chunks)) this.send(message);
   }
 
   send(bytes: Uint8Array): boolean {
     if (!this.open) return false;
-    try {
-      this.ws.send(textOf(bytes));
-      return true;
-    } catch {
-      // The Worker's end is gone; the close event may never come to a dead socket.
-      this.closed("client");
-      return false;
+    if (this.pending.length === 0) this.flushes.markDirty(this);
+    this.pending.push(textOf(bytes));
+    return true;
+  }
+
+  /** Sends what is queued: as one message, unless together it could pass the platform's cap. */
+  flush(): void {
+    const pending = this.pending;
+    this.pending = [];
+    let message = "";
+    for (const text of pending) {
+      // A UTF-16 unit is at most 3 bytes of UTF-8.
+      if (message !== "" && (message.length + text.length) * 3 > MAX_MESSAGE_BYTES) {
+        if (!this.write(message)) return;
+        message = "";
+      }
+      message += text;
     }
+    if (message !== "") this.write(message);
   }
 
   beat(): void {
@@ -45,10 +64,12 @@ export class TopicSocket implements Sink {
 
   end(reason: CloseReason, last?: Uint8Array): void {
     if (last) this.send(last);
+    this.flush();
     this.close(1000, reason);
   }
 
   abort(reason: CloseReason): void {
+    this.pending = [];
     this.close(1011, reason);
   }
 
@@ -56,7 +77,20 @@ export class TopicSocket implements Sink {
   closed(reason: CloseReason): void {
     if (!this.open) return;
     this.open = false;
+    this.pending = [];
     this.onClose(this, reason);
+  }
+
+  private write(message: string): boolean {
+    if (!this.open) return false;
+    try {
+      this.ws.send(message);
+      return true;
+    } catch {
+      // The Worker's end is gone; the close event may never come to a dead socket.
+      this.closed("client");
+      return false;
+    }
   }
 
   private close(code: number, reason: CloseReason): void {

@@ -17,7 +17,9 @@ async function received(chunks: Uint8Array[]): Promise<string[]> {
       if (bytes >= total) resolve();
     }),
   );
-  new TopicSocket(object, Date.now(), () => {}).sendAll(chunks);
+  // Flushed at once: what is under test is how the queued chunks become messages.
+  const socket = new TopicSocket(object, Date.now(), { markDirty: (dirty) => queueMicrotask(() => dirty.flush()) }, () => {});
+  socket.sendAll(chunks);
   await all;
   return messages;
 }
