@@ -4,7 +4,8 @@
  * `Upgrade: websocket` and these headers; the object answers 101 and sends
  * the topic's frames (gap notice, position, replay, then live events) as
  * text messages of whole frames (a frame larger than a message comes in
- * several), or a JSON refusal instead of the 101.
+ * several; the events of one storage wait come together), or a JSON
+ * refusal instead of the 101.
  * The Worker sends only PING, every few heartbeats; the platform answers PONG
  * without waking the object and notes when, which is how the object tells a
  * Worker that went away from one whose topic is quiet.
