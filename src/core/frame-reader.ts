@@ -16,7 +16,8 @@ export class WholeFrames {
     const all = this.partial ? concat(this.partial, bytes) : bytes;
     const end = lastFrameEnd(all);
     this.partial = end === all.byteLength ? undefined : all.slice(end);
-    return end === 0 ? undefined : all.subarray(0, end);
+    if (end === 0) return undefined;
+    return end === all.byteLength ? all : all.subarray(0, end);
   }
 }
 
