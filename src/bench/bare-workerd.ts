@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildWorker, freePort, JWT_SECRET, mintToken, REPO } from "./targets.ts";
+import { buildWorker, compatibilityDate, freePort, JWT_SECRET, mintToken, REPO } from "./targets.ts";
 import { writeWorkerdConfig } from "./workerd-config.ts";
 
 /**
@@ -22,12 +22,11 @@ export interface BareWorkerd {
 export async function startBareWorkerd(vars: Record<string, string>, inspectorPort?: number): Promise<BareWorkerd> {
   const build = await buildWorker();
   const port = await freePort();
-  const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(readFileSync(join(REPO, "wrangler.toml"), "utf8"))![1]!;
   const config = writeWorkerdConfig({
     bundleDir: build.dir,
     storageDir: mkdtempSync(join(tmpdir(), "herald-edge-storage-")),
     port,
-    compatibilityDate,
+    compatibilityDate: compatibilityDate(),
     vars: { JWT_SECRET, MAX_SUBSCRIBERS_PER_TOPIC: "20000", ...vars },
   });
   const inspector = inspectorPort === undefined ? [] : [`--inspector-addr=127.0.0.1:${inspectorPort}`];

@@ -374,7 +374,7 @@ export async function buildWorkerAt(ref: string): Promise<WorkerBuild & { commit
 }
 
 /** wrangler.toml's compatibility_date, which the bare workerd runs at too. */
-function compatibilityDate(): string {
+export function compatibilityDate(): string {
   const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(readFileSync(join(REPO, "wrangler.toml"), "utf8"))?.[1];
   if (!date) throw new Error("wrangler.toml has no compatibility_date");
   return date;

@@ -1,9 +1,9 @@
 import { openBrowserStream, type Every, type TopicFrames } from "../core/browser-stream.js";
 import type { Config } from "../core/config.js";
-import type { Hub } from "../core/hub.js";
+import type { FramesOptions, Hub } from "../core/hub.js";
 import { SSE_HEADERS } from "../core/sse.js";
 import type { PublishInput, SubscribeOptions } from "../core/topic-channel.js";
-import { connectTopic, type ConnectOptions } from "./topic-connection.js";
+import { connectTopic } from "./topic-connection.js";
 import type { TopicObject } from "./topic-object.js";
 import { reach, unwrap } from "./rpc.js";
 import { PING_EVERY_BEATS } from "./topic-wire.js";
@@ -34,7 +34,7 @@ export class DurableObjectHub implements Hub {
     return new Response(stream, { headers: SSE_HEADERS });
   }
 
-  frames(topic: string, options: ConnectOptions): Promise<TopicFrames> {
+  frames(topic: string, options: FramesOptions): Promise<TopicFrames> {
     return connectTopic(this.stub(topic), topic, options, PING_EVERY_BEATS * this.config.heartbeatSeconds * 1000);
   }
 

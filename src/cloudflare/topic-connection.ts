@@ -1,14 +1,10 @@
 import type { TopicFrames } from "../core/browser-stream.js";
 import { HeraldError, type ErrorCode } from "../core/errors.js";
 import { WholeFrames } from "../core/frame-reader.js";
+import type { FramesOptions } from "../core/hub.js";
 import type { TopicObject } from "./topic-object.js";
 import { reach } from "./rpc.js";
 import { CONNECT_HEADERS, PING, PONG } from "./topic-wire.js";
-
-export interface ConnectOptions {
-  lastEventId?: string;
-  since?: number;
-}
 
 /** How often the Worker's end tells the object it is alive (PING), in ms: a few heartbeats. */
 export type PingEvery = number;
@@ -22,7 +18,7 @@ export type PingEvery = number;
 export async function connectTopic(
   stub: DurableObjectStub<TopicObject>,
   topic: string,
-  options: ConnectOptions,
+  options: FramesOptions,
   pingEvery: PingEvery,
 ): Promise<TopicFrames> {
   const headers = new Headers({ upgrade: "websocket", [CONNECT_HEADERS.topic]: topic });

@@ -19,7 +19,7 @@ export class TopicSocket implements Sink {
   private pending: string[] = [];
 
   constructor(
-    readonly ws: WebSocket,
+    private readonly ws: WebSocket,
     /** When the socket opened, epoch ms: the stale bound counts from it until the first PING. */
     readonly openedAt: number,
     private readonly flushes: Flushes,
@@ -30,9 +30,9 @@ export class TopicSocket implements Sink {
     return this.open;
   }
 
-  /** Queues a stream's head and replay, cut into messages of whole frames where it can be. */
+  /** Queues a stream's head and replay; the flush joins them into messages. */
   sendAll(chunks: readonly Uint8Array[]): void {
-    for (const message of messagesOf(chunks)) this.send(message);
+    for (const chunk of chunks) for (const piece of piecesOf(chunk)) this.send(piece);
   }
 
   send(bytes: Uint8Array): boolean {
@@ -116,37 +116,17 @@ function textOf(bytes: Uint8Array): string {
 }
 
 /**
- * Chunks joined into messages of at most MAX_MESSAGE_BYTES; a larger chunk
- * is cut between two characters (the Worker joins the pieces).
+ * A chunk in pieces of at most MAX_MESSAGE_BYTES, cut between two
+ * characters (the Worker joins the pieces): most chunks are one piece.
  */
-function* messagesOf(chunks: readonly Uint8Array[]): Generator<Uint8Array> {
-  let parts: Uint8Array[] = [];
-  let size = 0;
-  const flush = function* () {
-    if (size > 0) yield join(parts, size);
-    parts = [];
-    size = 0;
-  };
-  for (const chunk of chunks) {
-    if (size + chunk.byteLength > MAX_MESSAGE_BYTES) yield* flush();
-    let at = 0;
-    while (chunk.byteLength - at > MAX_MESSAGE_BYTES) {
-      let end = at + MAX_MESSAGE_BYTES;
-      // Back to the first byte of a UTF-8 sequence, so each piece decodes whole.
-      while ((chunk[end]! & 0xc0) === 0x80) end--;
-      yield chunk.subarray(at, end);
-      at = end;
-    }
-    parts.push(chunk.subarray(at));
-    size += chunk.byteLength - at;
-  }
-  yield* flush();
-}
-
-function join(parts: Uint8Array[], size: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const joined = new Uint8Array(size);
+function* piecesOf(chunk: Uint8Array): Generator<Uint8Array> {
   let at = 0;
-  for (const part of parts) (joined.set(part, at), (at += part.byteLength));
-  return joined;
+  while (chunk.byteLength - at > MAX_MESSAGE_BYTES) {
+    let end = at + MAX_MESSAGE_BYTES;
+    // Back to the first byte of a UTF-8 sequence, so each piece decodes whole.
+    while ((chunk[end]! & 0xc0) === 0x80) end--;
+    yield chunk.subarray(at, end);
+    at = end;
+  }
+  yield at === 0 ? chunk : chunk.subarray(at);
 }

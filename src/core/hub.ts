@@ -1,6 +1,9 @@
 import type { TopicFrames } from "./browser-stream.js";
 import type { PublishInput, PublishResult, SubscribeOptions, TopicStats } from "./topic-channel.js";
 
+/** Where a topic's frames start: its Last-Event-ID, or `since`. */
+export type FramesOptions = Pick<SubscribeOptions, "lastEventId" | "since">;
+
 /**
  * Where the HTTP layer sends a topic's work once a request is authorized:
  * a Durable Object per topic on Workers, in-process topics on Node.
@@ -13,6 +16,6 @@ export interface Hub {
    * One topic's frames for a stream the caller holds (browser-stream.ts):
    * its position first (after any gap notice), then replay and live events.
    */
-  frames(topic: string, options: Omit<SubscribeOptions, "mux" | "expiresAt">): Promise<TopicFrames>;
+  frames(topic: string, options: FramesOptions): Promise<TopicFrames>;
   stats(topic: string): Promise<TopicStats>;
 }

@@ -3,7 +3,7 @@ import { Counters } from "../core/counters.js";
 import type { TopicFrames } from "../core/browser-stream.js";
 import { HeraldError } from "../core/errors.js";
 import { FrameReader } from "../core/frame-reader.js";
-import type { Hub } from "../core/hub.js";
+import type { FramesOptions, Hub } from "../core/hub.js";
 import { SSE_HEADERS } from "../core/sse.js";
 import { TopicChannel, type PublishInput, type SubscribeOptions } from "../core/topic-channel.js";
 import { DeferredStreamSink } from "./deferred-stream-sink.js";
@@ -70,7 +70,7 @@ export class NodeHub implements Hub {
   }
 
   /** A topic of a multiplexed stream: its frames, for the stream holder (browser-stream.ts). */
-  async frames(topic: string, options: SubscribeOptions): Promise<TopicFrames> {
+  async frames(topic: string, options: FramesOptions): Promise<TopicFrames> {
     this.assertRoom();
     const sink = this.channel(topic).subscribe({ ...options, mux: true }, Date.now(), (o) => new DeferredStreamSink(o, this.batch));
     return new FrameReader(sink.stream);
