@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
-import { standard, tight } from "./cloudflare/vitest.config.js";
+import { relayed, relays, standard, tight, tightRelayed } from "./cloudflare/vitest.config.js";
 
 /**
  * `npm test` runs every project: the core on Node, the hub in workerd and as
@@ -13,6 +13,9 @@ export default defineConfig({
     projects: [
       standard,
       tight,
+      relayed,
+      tightRelayed,
+      relays,
       { test: { name: "core", include: ["test/core/**/*.test.ts"], environment: "node" } },
       {
         test: {

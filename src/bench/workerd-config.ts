@@ -1,10 +1,10 @@
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /**
  * A workerd config (capnp text) that runs a `wrangler deploy --dry-run`
- * bundle as Cloudflare would: the Worker, its TopicObject namespace with
- * SQLite storage on local disk, the settings as text bindings. No wrangler
+ * bundle as Cloudflare would: the Worker, its TopicObject namespace (and
+ * RelayObject, in bundles that have it) with SQLite storage on local disk, the settings as text bindings. No wrangler
  * proxy, no dev server: the runtime alone, so its CPU and RSS are Herald's.
  * It is written beside the bundle: embed paths are relative to the config.
  */
@@ -22,6 +22,8 @@ const capnpText = (value: string) => JSON.stringify(value);
 
 export function writeWorkerdConfig(site: WorkerdSite): string {
   const textModules = readdirSync(site.bundleDir).filter((file) => /\.(sql|html)$/.test(file));
+  // A build from before relays (the bench's --before) has no RelayObject to bind.
+  const hasRelays = readFileSync(join(site.bundleDir, "worker.js"), "utf8").includes("RelayObject");
   const modules = [
     `(name = "worker.js", esModule = embed "worker.js")`,
     ...textModules.map((file) => `(name = ${capnpText(file)}, text = embed ${capnpText(file)})`),
@@ -29,6 +31,11 @@ export function writeWorkerdConfig(site: WorkerdSite): string {
   const bindings = [
     ...Object.entries(site.vars).map(([name, value]) => `(name = ${capnpText(name)}, text = ${capnpText(value)})`),
     `(name = "TOPICS", durableObjectNamespace = "TopicObject")`,
+    ...(hasRelays ? [`(name = "RELAYS", durableObjectNamespace = "RelayObject")`] : []),
+  ];
+  const namespaces = [
+    `(className = "TopicObject", uniqueKey = "herald-bench-topics", enableSql = true)`,
+    ...(hasRelays ? [`(className = "RelayObject", uniqueKey = "herald-bench-relays", enableSql = true)`] : []),
   ];
   const config = `using Workerd = import "/workerd/workerd.capnp";
 
@@ -48,7 +55,7 @@ const herald :Workerd.Worker = (
   bindings = [
     ${bindings.join(",\n    ")}
   ],
-  durableObjectNamespaces = [(className = "TopicObject", uniqueKey = "herald-bench-topics", enableSql = true)],
+  durableObjectNamespaces = [${namespaces.join(", ")}],
   durableObjectStorage = (localDisk = "storage"),
 );
 `;

@@ -3,19 +3,19 @@ import type { Config } from "../core/config.js";
 import type { FramesOptions, Hub } from "../core/hub.js";
 import { SSE_HEADERS } from "../core/sse.js";
 import type { PublishInput, SubscribeOptions } from "../core/topic-channel.js";
-import { connectTopic } from "./topic-connection.js";
-import type { TopicObject } from "./topic-object.js";
+import { connectTopic, type TopicNamespaces } from "./topic-connection.js";
 import { reach, unwrap } from "./rpc.js";
 import { PING_EVERY_BEATS } from "./topic-wire.js";
 
 /**
  * The Worker's hub: every topic is the Durable Object named after it. The
  * Worker holds each browser's stream itself (browser-stream.ts) and reaches
- * each of its topics over a WebSocket, so the objects can hibernate.
+ * each of its topics over a WebSocket (to the topic's object, or to one of
+ * its relays), so the objects can hibernate.
  */
 export class DurableObjectHub implements Hub {
   constructor(
-    private readonly topics: DurableObjectNamespace<TopicObject>,
+    private readonly namespaces: TopicNamespaces,
     private readonly config: Config,
     private readonly every: Every,
   ) {}
@@ -35,10 +35,10 @@ export class DurableObjectHub implements Hub {
   }
 
   frames(topic: string, options: FramesOptions): Promise<TopicFrames> {
-    return connectTopic(this.stub(topic), topic, options, PING_EVERY_BEATS * this.config.heartbeatSeconds * 1000);
+    return connectTopic(this.namespaces, topic, options, PING_EVERY_BEATS * this.config.heartbeatSeconds * 1000);
   }
 
   private stub(topic: string) {
-    return this.topics.get(this.topics.idFromName(topic));
+    return this.namespaces.TOPICS.get(this.namespaces.TOPICS.idFromName(topic));
   }
 }

@@ -2,21 +2,26 @@ import type { TopicFrames } from "../core/browser-stream.js";
 import { HeraldError, type ErrorCode } from "../core/errors.js";
 import { WholeFrames } from "../core/frame-reader.js";
 import type { FramesOptions } from "../core/hub.js";
-import type { TopicObject } from "./topic-object.js";
+import type { Env } from "./env.js";
+import { relayName } from "./relay-wire.js";
 import { reach } from "./rpc.js";
 import { CONNECT_HEADERS, PING, PONG } from "./topic-wire.js";
 
 /** How often the Worker's end tells the object it is alive (PING), in ms: a few heartbeats. */
 export type PingEvery = number;
 
+/** The namespaces a stream's topics are reached through. */
+export type TopicNamespaces = Pick<Env, "TOPICS" | "RELAYS">;
+
 /**
  * Opens one topic of a browser's stream: a WebSocket to the topic's object
- * (see topic-wire.ts). The object answers at once (it holds no request), so
- * a stream of many topics never waits behind the platform's limit of six
- * connections per invocation still waiting for their response headers.
+ * (see topic-wire.ts), or to the relay it names. The objects answer at once
+ * (they hold no request), so a stream of many topics never waits behind the
+ * platform's limit of six connections per invocation still waiting for
+ * their response headers.
  */
 export async function connectTopic(
-  stub: DurableObjectStub<TopicObject>,
+  namespaces: TopicNamespaces,
   topic: string,
   options: FramesOptions,
   pingEvery: PingEvery,
@@ -24,7 +29,14 @@ export async function connectTopic(
   const headers = new Headers({ upgrade: "websocket", [CONNECT_HEADERS.topic]: topic });
   if (options.lastEventId !== undefined) headers.set(CONNECT_HEADERS.lastEventId, options.lastEventId);
   if (options.since !== undefined) headers.set(CONNECT_HEADERS.since, String(options.since));
-  const response = await reach(() => stub.fetch("https://topic.internal/connect", { headers }));
+  const root = namespaces.TOPICS.get(namespaces.TOPICS.idFromName(topic));
+  let response = await reach(() => root.fetch("https://topic.internal/connect", { headers }));
+  const relay = response.headers.get(CONNECT_HEADERS.relay);
+  if (response.status === 307 && relay !== null) {
+    headers.set(CONNECT_HEADERS.relay, relay);
+    const stub = namespaces.RELAYS.get(namespaces.RELAYS.idFromName(relayName(topic, Number(relay))));
+    response = await reach(() => stub.fetch("https://relay.internal/connect", { headers }));
+  }
   const ws = response.webSocket;
   if (response.status !== 101 || !ws) throw await refusalOf(response);
   return new SocketFrames(ws, pingEvery);

@@ -1,48 +1,49 @@
 import { DurableObject } from "cloudflare:workers";
-import { parseConfig, type Config } from "../core/config.js";
+import { parseConfig, parseEdgeConfig, type Config, type EdgeConfig } from "../core/config.js";
 import { errorResponse, HeraldError } from "../core/errors.js";
 import { applyMigrations, type Sql } from "../core/sql.js";
 import { TopicChannel, type PublishInput, type PublishResult, type TopicStats } from "../core/topic-channel.js";
 import type { SinkOptions } from "../core/sink.js";
 import type { Env } from "./env.js";
 import { MIGRATIONS } from "../migrations.js";
+import { HeldSockets, type SocketAttachment } from "./held-sockets.js";
+import { RelayTree } from "./relay-tree.js";
+import type { JoinOptions } from "./relay-wire.js";
 import { capture, type RpcResult } from "./rpc.js";
 import { durableObjectSql } from "./sql.js";
 import { SendBatch } from "./send-batch.js";
-import { TopicSocket } from "./topic-socket.js";
-import { CONNECT_HEADERS, PING, PONG, sendableCloseCode, STALE_AFTER_BEATS } from "./topic-wire.js";
-
-/** What a socket keeps through hibernation. */
-interface SocketAttachment {
-  topic: string;
-  openedAt: number;
-}
+import type { TopicSocket } from "./topic-socket.js";
+import { CONNECT_HEADERS, PING, PONG } from "./topic-wire.js";
 
 /**
  * One topic's Durable Object: its log, and a hibernatable WebSocket per
  * stream, to the Worker that holds the browser's side. It keeps no timer and
  * holds no request, so between publishes it can leave memory; whatever it
- * needs after waking is in storage (the log) or on its sockets (attachments).
- * A publish's frames are queued on every socket in the turn that stores it,
- * and sent once the write is durable (send-batch.ts).
+ * needs after waking is in storage (the log, its relays) or on its sockets
+ * (attachments). A publish's frames are queued on every socket in the turn
+ * that stores it, and sent once the write is durable (send-batch.ts). Past
+ * RELAY_AFTER streams, new ones go to relay objects (relay-tree.ts), which
+ * this object calls with every publish.
  */
 export class TopicObject extends DurableObject<Env> {
   private readonly sql: Sql;
   private readonly config: Config;
+  private readonly edge: EdgeConfig;
   private channel?: TopicChannel;
-  private readonly sockets = new Map<WebSocket, TopicSocket>();
+  private tree?: RelayTree;
+  private readonly held: HeldSockets;
   private readonly batch: SendBatch;
-  private sweptAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = parseConfig(env);
+    this.edge = parseEdgeConfig(env);
     this.sql = durableObjectSql(ctx.storage);
-    this.batch = new SendBatch(ctx.storage, (error, sockets) => {
+    this.batch = new SendBatch(ctx.storage, (error) => {
       // Not known to be stored: the streams resume from the log instead.
       console.error("herald: a topic's storage failed; dropping its streams so clients resume from the log", error);
-      for (const socket of sockets) socket.abort("shutdown");
     });
+    this.held = new HeldSockets(ctx, this.batch, this.config.heartbeatSeconds * 1000);
     applyMigrations(this.sql, MIGRATIONS);
     // Answered by the platform, without waking the object (see topic-wire.ts).
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
@@ -51,20 +52,31 @@ export class TopicObject extends DurableObject<Env> {
   async publish(topic: string, input: PublishInput): Promise<RpcResult<PublishResult>> {
     return capture(() => {
       const channel = this.channelOf(topic);
-      this.sweepStale(Date.now());
+      this.held.sweepStale(Date.now());
       return channel.publish(input, Date.now());
     });
   }
 
   async stats(topic: string): Promise<RpcResult<TopicStats>> {
+    const opened = capture(() => this.channelOf(topic));
+    if (!opened.ok) return opened;
+    await this.tree!.count();
     return capture(() => {
-      const channel = this.channelOf(topic);
-      this.sweepStale(Date.now());
-      return channel.stats(Date.now());
+      this.held.sweepStale(Date.now());
+      const stats = opened.value.stats(Date.now());
+      return this.tree!.size > 0 ? { ...stats, relays: this.tree!.size } : stats;
     });
   }
 
-  /** A stream's topic: answers 101 with the socket its frames go to. */
+  /** A relay's stream joins the topic (relay-object.ts): its head and replay go to the relay with the live frames. */
+  async join(topic: string, relay: number, joinId: string, options: JoinOptions): Promise<RpcResult<void>> {
+    return capture(() => {
+      this.channelOf(topic);
+      this.tree!.join(relay, joinId, options, Date.now());
+    });
+  }
+
+  /** A stream's topic: answers 101 with the socket its frames go to, or 307 to a relay. */
   override async fetch(request: Request): Promise<Response> {
     const header = (name: keyof typeof CONNECT_HEADERS) => request.headers.get(CONNECT_HEADERS[name]) ?? undefined;
     try {
@@ -72,7 +84,11 @@ export class TopicObject extends DurableObject<Env> {
       const topic = header("topic") ?? "";
       const channel = this.channelOf(topic);
       const now = Date.now();
-      this.sweepStale(now);
+      this.held.sweepStale(now);
+      // Counted here for a relay's stream too: its link counts it from now on (relay-tree.ts).
+      channel.assertRoom();
+      const relay = this.tree!.place(this.held.size);
+      if (relay !== undefined) return new Response(null, { status: 307, headers: { [CONNECT_HEADERS.relay]: String(relay) } });
       const since = header("since");
       const pair = new WebSocketPair();
       channel.subscribe({ lastEventId: header("lastEventId"), since: since === undefined ? undefined : Number(since), mux: true }, now, (options) =>
@@ -90,71 +106,34 @@ export class TopicObject extends DurableObject<Env> {
   }
 
   override webSocketClose(ws: WebSocket, code: number): void {
-    this.sockets.get(ws)?.closed("client");
-    this.sockets.delete(ws);
-    try {
-      // The Hibernation API leaves the closing handshake to us.
-      ws.close(sendableCloseCode(code), "closed");
-    } catch {
-      // already closed
-    }
+    this.held.closed(ws, code);
   }
 
   override webSocketError(ws: WebSocket): void {
-    this.sockets.get(ws)?.closed("client");
-    this.sockets.delete(ws);
+    this.held.failed(ws);
   }
 
   private accept(ws: WebSocket, attachment: SocketAttachment, { initial, onClose }: SinkOptions): TopicSocket {
-    this.ctx.acceptWebSocket(ws);
-    ws.serializeAttachment(attachment);
-    const socket = this.track(ws, attachment.openedAt, onClose);
+    const socket = this.held.accept(ws, attachment, onClose);
     socket.sendAll(initial);
-    return socket;
-  }
-
-  private track(ws: WebSocket, openedAt: number, onClose: SinkOptions["onClose"]): TopicSocket {
-    const socket = new TopicSocket(ws, openedAt, this.batch, (closed, reason) => {
-      this.sockets.delete(ws);
-      onClose(closed, reason);
-    });
-    this.sockets.set(ws, socket);
     return socket;
   }
 
   /**
    * The topic's channel; the first call after the object (re)started takes
-   * in the sockets it held before, so a woken object reaches every stream.
+   * in the sockets it held before and its relays, so a woken object reaches
+   * every stream.
    */
   private channelOf(topic: string): TopicChannel {
     if (this.channel === undefined) {
-      this.channel = new TopicChannel(topic, this.sql, this.config);
-      for (const ws of this.ctx.getWebSockets()) this.adopt(this.channel, ws);
+      const channel = new TopicChannel(topic, this.sql, this.config);
+      for (const [ws, attachment] of this.held.heldBefore(topic)) channel.adopt((onClose) => this.held.track(ws, attachment.openedAt, onClose));
+      this.tree = new RelayTree(this.ctx.storage, this.env, channel, this.edge, this.batch);
+      this.channel = channel;
     }
     if (this.channel.topic !== topic) {
       throw new Error(`TopicObject for ${this.channel.topic} was asked for ${topic}`);
     }
     return this.channel;
-  }
-
-  private adopt(channel: TopicChannel, ws: WebSocket): void {
-    const attachment = ws.deserializeAttachment() as SocketAttachment | null;
-    if (ws.readyState !== WebSocket.OPEN || attachment?.topic !== channel.topic) return;
-    channel.adopt((onClose) => this.track(ws, attachment.openedAt, onClose));
-  }
-
-  /**
-   * Closes the sockets whose Worker stopped pinging (it went away without a
-   * close the object heard of), at most once a heartbeat: the object keeps
-   * no clock, so this runs when something else woke it.
-   */
-  private sweepStale(now: number): void {
-    const beatMs = this.config.heartbeatSeconds * 1000;
-    if (now - this.sweptAt < beatMs) return;
-    this.sweptAt = now;
-    for (const [ws, socket] of this.sockets) {
-      const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
-      if (now - Math.max(lastPing, socket.openedAt) > STALE_AFTER_BEATS * beatMs) socket.abort("stalled");
-    }
   }
 }

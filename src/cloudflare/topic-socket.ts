@@ -1,9 +1,16 @@
 import type { CloseReason, Sink, SinkOptions } from "../core/sink.js";
-import { MAX_MESSAGE_BYTES } from "./topic-wire.js";
+import { MAX_MESSAGE_BYTES, wireText } from "./topic-wire.js";
 
-/** Where a socket says it has frames to send (send-batch.ts). */
+/** Something that queues frames and sends them when told: a socket, or a relay's link. */
+export interface Flushable {
+  flush(): void;
+  /** What was queued is not known to be stored: it must not be sent. */
+  fail(): void;
+}
+
+/** Where a socket says it has frames to send (send-batch.ts, or at once on a relay). */
 export interface Flushes {
-  markDirty(socket: TopicSocket): void;
+  markDirty(queued: Flushable): void;
 }
 
 /**
@@ -13,7 +20,7 @@ export interface Flushes {
  * frames wait for the batch's flush (once what they follow is durable) and
  * go out as one message, or the socket is dropped.
  */
-export class TopicSocket implements Sink {
+export class TopicSocket implements Sink, Flushable {
   readonly expiresAt = undefined;
   private open = true;
   private pending: string[] = [];
@@ -36,9 +43,14 @@ export class TopicSocket implements Sink {
   }
 
   send(bytes: Uint8Array): boolean {
+    return this.sendText(wireText(bytes));
+  }
+
+  /** Frames already decoded (a relay gets them as text). */
+  sendText(text: string): boolean {
     if (!this.open) return false;
     if (this.pending.length === 0) this.flushes.markDirty(this);
-    this.pending.push(textOf(bytes));
+    this.pending.push(text);
     return true;
   }
 
@@ -60,6 +72,10 @@ export class TopicSocket implements Sink {
 
   beat(): void {
     // The Worker beats the browser's stream; the object keeps no clock.
+  }
+
+  fail(): void {
+    this.abort("shutdown");
   }
 
   end(reason: CloseReason, last?: Uint8Array): void {
@@ -101,18 +117,6 @@ export class TopicSocket implements Sink {
     }
     this.closed(reason);
   }
-}
-
-/**
- * Frames go as text messages (measured cheaper to send than binary ones in
- * workerd), decoded once per broadcast: every socket gets the same bytes.
- */
-const decoder = new TextDecoder();
-let lastBytes: Uint8Array | undefined;
-let lastText = "";
-function textOf(bytes: Uint8Array): string {
-  if (bytes !== lastBytes) [lastBytes, lastText] = [bytes, decoder.decode(bytes)];
-  return lastText;
 }
 
 /**

@@ -5,7 +5,8 @@
  * the topic's frames (gap notice, position, replay, then live events) as
  * text messages of whole frames (a frame larger than a message comes in
  * several; the events of one storage wait come together), or a JSON
- * refusal instead of the 101.
+ * refusal instead of the 101, or a 307 naming the relay to connect to
+ * instead (its number in the `relay` header; see relay-wire.ts).
  * The Worker sends only PING, every few heartbeats; the platform answers PONG
  * without waking the object and notes when, which is how the object tells a
  * Worker that went away from one whose topic is quiet.
@@ -14,6 +15,8 @@ export const CONNECT_HEADERS = {
   topic: "x-herald-topic",
   lastEventId: "x-herald-last-event-id",
   since: "x-herald-since",
+  /** On a relay's connect: which relay of the topic this is (relay-wire.ts). */
+  relay: "x-herald-relay",
 } as const;
 
 export const PING = "ping";
@@ -35,6 +38,19 @@ export const STALE_AFTER_BEATS = 3 * PING_EVERY_BEATS;
 
 /** A replay is sent in messages of at most this much (the platform caps a message at 1 MiB). */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
+
+/**
+ * Frames go as text messages (measured cheaper to send than binary ones in
+ * workerd), decoded once per broadcast: every socket and relay link gets the
+ * same bytes.
+ */
+const decoder = new TextDecoder();
+let lastBytes: Uint8Array | undefined;
+let lastText = "";
+export function wireText(bytes: Uint8Array): string {
+  if (bytes !== lastBytes) [lastBytes, lastText] = [bytes, decoder.decode(bytes)];
+  return lastText;
+}
 
 /** Reserved close codes (no status, abnormal, TLS) cannot be sent back: a plain close instead. */
 export function sendableCloseCode(code: number): number {

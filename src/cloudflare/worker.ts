@@ -6,6 +6,7 @@ import { DurableObjectHub } from "./durable-object-hub.js";
 import type { Env } from "./env.js";
 
 export { TopicObject } from "./topic-object.js";
+export { RelayObject } from "./relay-object.js";
 
 // One runtime per isolate and environment: the JWKS cache lives in it.
 const runtimes = new WeakMap<Env, Runtime>();
@@ -14,7 +15,7 @@ function runtimeOf(env: Env): Runtime {
   let runtime = runtimes.get(env);
   if (!runtime) {
     const config = parseConfig(env);
-    runtime = { config, hub: new DurableObjectHub(env.TOPICS, config, every), auth: new Authenticator(config), every };
+    runtime = { config, hub: new DurableObjectHub(env, config, every), auth: new Authenticator(config), every };
     runtimes.set(env, runtime);
   }
   return runtime;

@@ -84,6 +84,25 @@ export function parseConfig(env: RawEnv): Config {
   };
 }
 
+/**
+ * Settings only the Worker reads: when one topic's streams spread over relay
+ * objects (docs/edge.md, Relays). The topic's object holds `relayAfter`
+ * streams itself; past that each new stream goes to a relay, which also takes
+ * `relayAfter` (at least one) before the next is opened, up to `maxRelays`;
+ * then to the least loaded. 0 relays: never relay.
+ */
+export interface EdgeConfig {
+  relayAfter: number;
+  maxRelays: number;
+}
+
+export function parseEdgeConfig(env: RawEnv): EdgeConfig {
+  return {
+    relayAfter: integer(env, "RELAY_AFTER", 1000, 0, 32_000),
+    maxRelays: integer(env, "MAX_RELAYS", 100, 0, 1000),
+  };
+}
+
 /** Settings only the Node entry reads: where it listens and stores, and its process-wide cap. */
 export interface ServerConfig {
   host: string;

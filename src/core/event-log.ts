@@ -85,6 +85,12 @@ export class EventLog {
     return `${this.state().epoch}-${seq}`;
   }
 
+  /** The id of the newest event, or null before the first. */
+  get lastId(): string | null {
+    const { lastSeq } = this.state();
+    return lastSeq > 0 ? this.idOf(lastSeq) : null;
+  }
+
   append(input: AppendInput, now: number): AppendResult {
     const state = this.state();
     const result = this.sql.transaction((): AppendResult => {

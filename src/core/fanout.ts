@@ -9,15 +9,20 @@ import type { CloseReason, Sink, SinkGroup } from "./sink.js";
 export class Fanout {
   private readonly single = new Set<Sink>();
   private readonly groups = new Set<SinkGroup>();
+  /** The members of `single` that carry other than one stream (sink.ts: `streams`). */
+  private readonly carriers = new Set<Sink>();
 
+  /** Streams, counting every stream a carrier carries. */
   get size(): number {
     let size = this.single.size;
     for (const group of this.groups) size += group.size;
+    for (const carrier of this.carriers) size += carrier.streams! - 1;
     return size;
   }
 
   add(subscriber: Sink): void {
     if (!subscriber.isOpen) return;
+    if (subscriber.streams !== undefined) this.carriers.add(subscriber);
     const group = subscriber.group;
     if (group === undefined) return void this.single.add(subscriber);
     this.groups.add(group);
@@ -26,6 +31,7 @@ export class Fanout {
 
   /** Called by a subscriber as it closes, whatever the reason. */
   remove(subscriber: Sink): void {
+    this.carriers.delete(subscriber);
     if (subscriber.group === undefined) this.single.delete(subscriber);
     else subscriber.group.leave(subscriber);
   }
@@ -35,7 +41,7 @@ export class Fanout {
     let delivered = 0;
     for (const group of this.groups) delivered += group.broadcast(bytes);
     for (const subscriber of this.single) {
-      if (subscriber.send(bytes)) delivered++;
+      if (subscriber.send(bytes)) delivered += subscriber.streams ?? 1;
     }
     return delivered;
   }

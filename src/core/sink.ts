@@ -11,6 +11,12 @@ export interface Sink {
   readonly group?: SinkGroup;
   /** Epoch ms at which the stream ends (the token's exp), if any. */
   readonly expiresAt: number | undefined;
+  /**
+   * How many browser streams this sink carries, if not one: on Workers, the
+   * link from a topic's object to one of its relays carries every stream
+   * the relay holds.
+   */
+  readonly streams?: number;
   /** Queues bytes; false if the subscriber is gone or was just dropped. */
   send(bytes: Uint8Array): boolean;
   /** A heartbeat: sends the ping, or drops a reader that made no progress. */

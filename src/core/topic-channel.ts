@@ -39,6 +39,8 @@ export interface TopicStats {
   lastId: string | null;
   retained: number;
   oldestId: string | null;
+  /** On Workers, the relay objects the topic's streams are spread over (docs/edge.md); `subscribers` counts theirs too. */
+  relays?: number;
 }
 
 /** Enough for a crowd resuming a few seconds back; at most 128 × 2 KB per topic. */
@@ -83,9 +85,20 @@ export class TopicChannel {
   subscribe(options: SubscribeOptions, now: number): Subscriber;
   subscribe<S extends Sink>(options: SubscribeOptions, now: number, createSink: (options: SinkOptions) => S): S;
   subscribe(options: SubscribeOptions, now: number, createSink: SinkFactory = (o) => new Subscriber(o)): Sink {
-    if (this.fanout.size >= this.config.maxSubscribersPerTopic) {
-      throw new HeraldError("topic_full", `topic ${this.topic} has reached MAX_SUBSCRIBERS_PER_TOPIC`);
-    }
+    this.assertRoom();
+    const initial = this.open(options, now);
+    return this.adopt((onClose) =>
+      createSink({ initial, maxBufferedBytes: this.config.maxBufferedBytes, expiresAt: options.expiresAt, onClose }),
+    );
+  }
+
+  /**
+   * What a new stream gets before live events: retry (unless held
+   * elsewhere), gap notice, position, replay. A stream that joins the
+   * fan-out in the same synchronous step as this call (`subscribe`, or on
+   * Workers a relay's link queueing it) gets every later event exactly once.
+   */
+  open(options: SubscribeOptions, now: number): Uint8Array[] {
     const resume = this.log.resume(options.lastEventId, now, options.since);
     const replay = this.replayFrames(resume.startSeq, resume.endSeq);
     this.counters.replayed += replay.length;
@@ -96,9 +109,19 @@ export class TopicChannel {
     const notice = resume.gap ? [encodeFrame({ event: "herald.gap", data: JSON.stringify(resume.gap) })] : [];
     const position = encodePosition(this.log.idOf(resume.startSeq));
     const head = options.mux ? [...notice, position] : [encodeRetry(this.config.retryMs), ...notice, position];
-    return this.adopt((onClose) =>
-      createSink({ initial: [...head, ...replay], maxBufferedBytes: this.config.maxBufferedBytes, expiresAt: options.expiresAt, onClose }),
-    );
+    return [...head, ...replay];
+  }
+
+  /** Refuses a new stream past MAX_SUBSCRIBERS_PER_TOPIC (counting every stream a carrier carries). */
+  assertRoom(): void {
+    if (this.fanout.size >= this.config.maxSubscribersPerTopic) {
+      throw new HeraldError("topic_full", `topic ${this.topic} has reached MAX_SUBSCRIBERS_PER_TOPIC`);
+    }
+  }
+
+  /** The id of the topic's newest event, or null before the first. */
+  get lastId(): string | null {
+    return this.log.lastId;
   }
 
   /**

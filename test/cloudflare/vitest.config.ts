@@ -17,7 +17,10 @@ const JWKS_URL = `https://idp.test${JWKS_PATH}`;
 /** The Worker's own files' tests, run once, with the standard profile. */
 const UNIT_TESTS = ["rpc", "topic-object", "topic-socket", "durable-object-hub", "overload"].map((name) => `test/cloudflare/${name}.test.ts`);
 
-function workersProject(profile: ProfileName) {
+/** A small tree for the relay tests: 3 streams on the topic's object, then relays of 3, up to 4 of them. */
+const RELAY_TREE = { RELAY_AFTER: "3", MAX_RELAYS: "4", HISTORY_LIMIT: "60" };
+
+function workersProject(profile: ProfileName, name = `workers-${profile}`, include = [`test/cloudflare/${profile}.test.ts`], extra: Record<string, string> = {}) {
   return defineConfig({
     plugins: [
       cloudflareTest({
@@ -25,6 +28,7 @@ function workersProject(profile: ProfileName) {
         miniflare: {
           bindings: {
             ...PROFILES[profile],
+            ...extra,
             JWKS_URL,
             HERALD_TEST_PROFILE: profile,
             HERALD_TEST_PRIVATE_JWKS: JSON.stringify(keys.privateJwks),
@@ -37,12 +41,16 @@ function workersProject(profile: ProfileName) {
       }),
     ],
     test: {
-      name: `workers-${profile}`,
-      include: [`test/cloudflare/${profile}.test.ts`, ...(profile === "standard" ? UNIT_TESTS : [])],
+      name,
+      include,
       testTimeout: 30_000,
     },
   });
 }
 
-export const standard = workersProject("standard");
+export const standard = workersProject("standard", "workers-standard", ["test/cloudflare/standard.test.ts", ...UNIT_TESTS]);
 export const tight = workersProject("tight");
+export const relayed = workersProject("relayed");
+/** The limits, with every stream on a relay: MAX_SUBSCRIBERS_PER_TOPIC counts the whole tree. */
+export const tightRelayed = workersProject("tight", "workers-tight-relayed", ["test/cloudflare/tight.test.ts"], { RELAY_AFTER: "0", MAX_RELAYS: "2" });
+export const relays = workersProject("standard", "workers-relays", ["test/cloudflare/relays.test.ts"], RELAY_TREE);

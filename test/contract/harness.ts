@@ -227,16 +227,20 @@ export function sourceOf(id: string | undefined): string {
   return (id ?? "").slice(0, (id ?? "").indexOf(";"));
 }
 
-export async function statsOf(target: Target, topic: string): Promise<{
+export interface Stats {
   subscribers: number;
   lastId: string | null;
   retained: number;
   oldestId: string | null;
-}> {
+  /** Workers: the relays the topic's streams are spread over, when it has any. */
+  relays?: number;
+}
+
+export async function statsOf(target: Target, topic: string): Promise<Stats> {
   const token = await tokenFor(target, { publish: ["*"] });
   const response = await target.fetch(`/topics/${topic}/stats`, { headers: { authorization: `Bearer ${token}` } });
   if (response.status !== 200) throw new Error(`stats answered ${response.status}: ${await response.text()}`);
-  return (await response.json()) as { subscribers: number; lastId: string | null; retained: number; oldestId: string | null };
+  return (await response.json()) as Stats;
 }
 
 /** Polls until `check` holds, at most `ms`. */

@@ -6,15 +6,19 @@
  */
 export const TEST_SECRET = "test-secret-that-is-at-least-32-bytes-long";
 
+const standard = {
+  JWT_SECRET: TEST_SECRET,
+  PUBLIC_TOPICS: "public:*,news",
+  HEARTBEAT_SECONDS: "1",
+  CORS_ORIGINS: "https://app.example",
+  JWT_ISSUER: "",
+  JWT_AUDIENCE: "",
+};
+
 export const PROFILES = {
-  standard: {
-    JWT_SECRET: TEST_SECRET,
-    PUBLIC_TOPICS: "public:*,news",
-    HEARTBEAT_SECONDS: "1",
-    CORS_ORIGINS: "https://app.example",
-    JWT_ISSUER: "",
-    JWT_AUDIENCE: "",
-  },
+  standard,
+  /** Workers only: the standard profile with every stream on a relay, over two relays. */
+  relayed: { ...standard, RELAY_AFTER: "0", MAX_RELAYS: "2" },
   tight: {
     JWT_SECRET: TEST_SECRET,
     HISTORY_LIMIT: "5",

@@ -155,6 +155,8 @@ export function publishSubscribeContract(targetOf: TargetSource): void {
         lastId: last.id,
         retained: 2,
         oldestId: first.id,
+        // Only a topic with relays says how many (every stream is on one in this profile).
+        ...(target.profile === "relayed" ? { relays: 1 } : {}),
       });
     });
 
