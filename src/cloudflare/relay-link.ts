@@ -1,8 +1,8 @@
 import type { CloseReason, Sink } from "../core/sink.js";
 import type { RelayObject } from "./relay-object.js";
-import type { RelayBatch, RelayItem } from "./relay-wire.js";
+import { MAX_CALL_BYTES, MAX_ITEM_BYTES, type RelayBatch, type RelayItem } from "./relay-wire.js";
 import type { Flushable, Flushes } from "./topic-socket.js";
-import { wireText } from "./topic-wire.js";
+import { textPieces, wireText } from "./topic-wire.js";
 
 /** What a link tells the tree it belongs to. */
 export interface LinkOwner {
@@ -62,7 +62,8 @@ export class RelayLink implements Sink, Flushable {
   }
 
   join(joinId: string, initial: readonly Uint8Array[]): void {
-    this.push({ join: joinId, text: initial.map((chunk) => wireText(chunk)).join("") });
+    const pieces = [...textPieces(initial.map((chunk) => wireText(chunk)).join(""), MAX_ITEM_BYTES)];
+    pieces.forEach((text, i) => this.push(i < pieces.length - 1 ? { join: joinId, text, more: true } : { join: joinId, text }));
   }
 
   beat(): void {
@@ -103,8 +104,7 @@ export class RelayLink implements Sink, Flushable {
 
   private async deliver(): Promise<void> {
     this.sending = true;
-    const batch: RelayBatch = { topic: this.topic, reset: this.resetNext, items: this.queue };
-    this.queue = [];
+    const batch: RelayBatch = { topic: this.topic, reset: this.resetNext, items: this.takeCall() };
     this.resetNext = false;
     this.placedSinceCount = 0;
     let held: number | undefined;
@@ -122,6 +122,18 @@ export class RelayLink implements Sink, Flushable {
     // After a failure, one more call at once (to end the relay's streams); after two, the next publish tries again.
     if (this.queue.length > 0 || (this.resetNext && this.failures === 1)) this.flush();
     else if (this.idle) this.owner.settled(this);
+  }
+
+  /** The items for one call: what is queued, up to MAX_CALL_BYTES (the rest waits for the next). */
+  private takeCall(): RelayItem[] {
+    let bytes = 0;
+    let n = 0;
+    while (n < this.queue.length && (n === 0 || bytes <= MAX_CALL_BYTES)) {
+      const item = this.queue[n++]!;
+      // At most 3 bytes of UTF-8 a UTF-16 unit.
+      bytes += 3 * (typeof item === "string" ? item : item.text).length;
+    }
+    return this.queue.splice(0, n);
   }
 
   /** The relay's count, plus the streams sent its way since it was asked. */

@@ -50,17 +50,18 @@ export class RelayObject extends DurableObject<Env> {
     const attachment: SocketAttachment = { topic, openedAt: Date.now(), joinId, joined: false };
     const socket = this.held.accept(pair[1], attachment, () => this.forget(joinId, socket));
     this.awaiting.set(joinId, { ws: pair[1], attachment, socket });
+    let initialBytes: number;
     try {
       const since = header("since");
       const options = { lastEventId: header("lastEventId"), since: since === undefined ? undefined : Number(since) };
       const root = this.env.TOPICS.get(this.env.TOPICS.idFromName(topic));
-      unwrap(await reach(() => root.join(topic, Number(header("relay")), joinId, options)));
+      initialBytes = unwrap(await reach(() => root.join(topic, Number(header("relay")), joinId, options)));
     } catch (error) {
       socket.abort("shutdown");
       if (error instanceof HeraldError) return errorResponse(error);
       throw error;
     }
-    return new Response(null, { status: 101, webSocket: pair[0] });
+    return new Response(null, { status: 101, webSocket: pair[0], headers: { [CONNECT_HEADERS.initialBytes]: String(initialBytes) } });
   }
 
   /** The root's items, in its order (relay-wire.ts); answers how many streams this relay holds. */
@@ -70,7 +71,7 @@ export class RelayObject extends DurableObject<Env> {
     if (batch.reset) this.endAll(new Set(batch.items.flatMap((item) => (typeof item === "string" ? [] : [item.join]))));
     for (const item of batch.items) {
       if (typeof item === "string") this.live(item);
-      else this.start(item.join, item.text);
+      else this.start(item.join, item.text, item.more === true);
     }
     return this.count(batch.topic);
   }
@@ -96,11 +97,12 @@ export class RelayObject extends DurableObject<Env> {
     for (const socket of this.joined) socket.sendText(text);
   }
 
-  private start(joinId: string, head: string): void {
+  private start(joinId: string, head: string, more: boolean): void {
     const accepted = this.awaiting.get(joinId);
     if (!accepted) return; // it closed before its head came
-    this.awaiting.delete(joinId);
     accepted.socket.sendText(head);
+    if (more) return;
+    this.awaiting.delete(joinId);
     this.markJoined(accepted);
   }
 

@@ -1,4 +1,5 @@
 import type { EdgeConfig } from "../core/config.js";
+import { byteLength } from "../core/sink.js";
 import type { TopicChannel } from "../core/topic-channel.js";
 import type { Env } from "./env.js";
 import { RelayLink, type LinkOwner } from "./relay-link.js";
@@ -64,13 +65,15 @@ export class RelayTree implements LinkOwner {
 
   /**
    * A relay's stream joins: its head and replay go on the relay's link, in
-   * this same step. Its room in the topic was checked when it was placed.
+   * this same step; answers their size. Its room in the topic was checked
+   * when it was placed.
    */
-  join(n: number, joinId: string, options: JoinOptions, now: number): void {
+  join(n: number, joinId: string, options: JoinOptions, now: number): number {
     if (!Number.isInteger(n) || n < 0 || n >= this.edge.maxRelays) throw new Error(`relay ${n} is not one of ${this.channel.topic}'s`);
     const initial = this.channel.open({ ...options, mux: true }, now);
     const link = this.links.get(n) ?? this.open(n);
     link.join(joinId, initial);
+    return byteLength(initial);
   }
 
   /** Asks every relay for its count (stats). */

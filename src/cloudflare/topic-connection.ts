@@ -39,7 +39,7 @@ export async function connectTopic(
   }
   const ws = response.webSocket;
   if (response.status !== 101 || !ws) throw await refusalOf(response);
-  return new SocketFrames(ws, pingEvery);
+  return new SocketFrames(ws, pingEvery, Number(response.headers.get(CONNECT_HEADERS.initialBytes) ?? 0));
 }
 
 async function refusalOf(response: Response): Promise<HeraldError> {
@@ -64,6 +64,7 @@ class SocketFrames implements TopicFrames {
   constructor(
     private readonly ws: WebSocket,
     private readonly pingEvery: PingEvery,
+    readonly initialBytes: number,
   ) {
     ws.accept();
     ws.binaryType = "arraybuffer";

@@ -3,7 +3,7 @@ import { parseConfig, parseEdgeConfig, type Config, type EdgeConfig } from "../c
 import { errorResponse, HeraldError } from "../core/errors.js";
 import { applyMigrations, type Sql } from "../core/sql.js";
 import { TopicChannel, type PublishInput, type PublishResult, type TopicStats } from "../core/topic-channel.js";
-import type { SinkOptions } from "../core/sink.js";
+import { byteLength, type SinkOptions } from "../core/sink.js";
 import type { Env } from "./env.js";
 import { MIGRATIONS } from "../migrations.js";
 import { HeldSockets, type SocketAttachment } from "./held-sockets.js";
@@ -69,10 +69,10 @@ export class TopicObject extends DurableObject<Env> {
   }
 
   /** A relay's stream joins the topic (relay-object.ts): its head and replay go to the relay with the live frames. */
-  async join(topic: string, relay: number, joinId: string, options: JoinOptions): Promise<RpcResult<void>> {
+  async join(topic: string, relay: number, joinId: string, options: JoinOptions): Promise<RpcResult<number>> {
     return capture(() => {
       this.channelOf(topic);
-      this.tree!.join(relay, joinId, options, Date.now());
+      return this.tree!.join(relay, joinId, options, Date.now());
     });
   }
 
@@ -91,10 +91,12 @@ export class TopicObject extends DurableObject<Env> {
       if (relay !== undefined) return new Response(null, { status: 307, headers: { [CONNECT_HEADERS.relay]: String(relay) } });
       const since = header("since");
       const pair = new WebSocketPair();
-      channel.subscribe({ lastEventId: header("lastEventId"), since: since === undefined ? undefined : Number(since), mux: true }, now, (options) =>
-        this.accept(pair[1], { topic, openedAt: now }, options),
-      );
-      return new Response(null, { status: 101, webSocket: pair[0] });
+      let initialBytes = 0;
+      channel.subscribe({ lastEventId: header("lastEventId"), since: since === undefined ? undefined : Number(since), mux: true }, now, (options) => {
+        initialBytes = byteLength(options.initial);
+        return this.accept(pair[1], { topic, openedAt: now }, options);
+      });
+      return new Response(null, { status: 101, webSocket: pair[0], headers: { [CONNECT_HEADERS.initialBytes]: String(initialBytes) } });
     } catch (error) {
       if (error instanceof HeraldError) return errorResponse(error);
       throw error;

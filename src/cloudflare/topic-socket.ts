@@ -1,5 +1,5 @@
 import type { CloseReason, Sink, SinkOptions } from "../core/sink.js";
-import { MAX_MESSAGE_BYTES, wireText } from "./topic-wire.js";
+import { MAX_MESSAGE_BYTES, textPieces, wireText } from "./topic-wire.js";
 
 /** Something that queues frames and sends them when told: a socket, or a relay's link. */
 export interface Flushable {
@@ -39,18 +39,18 @@ export class TopicSocket implements Sink, Flushable {
 
   /** Queues a stream's head and replay; the flush joins them into messages. */
   sendAll(chunks: readonly Uint8Array[]): void {
-    for (const chunk of chunks) for (const piece of piecesOf(chunk)) this.send(piece);
+    for (const chunk of chunks) this.send(chunk);
   }
 
   send(bytes: Uint8Array): boolean {
     return this.sendText(wireText(bytes));
   }
 
-  /** Frames already decoded (a relay gets them as text). */
+  /** Frames already decoded (a relay gets them as text); one over the platform's cap goes in pieces. */
   sendText(text: string): boolean {
     if (!this.open) return false;
     if (this.pending.length === 0) this.flushes.markDirty(this);
-    this.pending.push(text);
+    for (const piece of textPieces(text, MAX_MESSAGE_BYTES)) this.pending.push(piece);
     return true;
   }
 
@@ -117,20 +117,4 @@ export class TopicSocket implements Sink, Flushable {
     }
     this.closed(reason);
   }
-}
-
-/**
- * A chunk in pieces of at most MAX_MESSAGE_BYTES, cut between two
- * characters (the Worker joins the pieces): most chunks are one piece.
- */
-function* piecesOf(chunk: Uint8Array): Generator<Uint8Array> {
-  let at = 0;
-  while (chunk.byteLength - at > MAX_MESSAGE_BYTES) {
-    let end = at + MAX_MESSAGE_BYTES;
-    // Back to the first byte of a UTF-8 sequence, so each piece decodes whole.
-    while ((chunk[end]! & 0xc0) === 0x80) end--;
-    yield chunk.subarray(at, end);
-    at = end;
-  }
-  yield at === 0 ? chunk : chunk.subarray(at);
 }

@@ -17,6 +17,8 @@ export const CONNECT_HEADERS = {
   since: "x-herald-since",
   /** On a relay's connect: which relay of the topic this is (relay-wire.ts). */
   relay: "x-herald-relay",
+  /** On the 101: the bytes of head and replay before live frames (TopicFrames.initialBytes). */
+  initialBytes: "x-herald-initial-bytes",
 } as const;
 
 export const PING = "ping";
@@ -50,6 +52,28 @@ let lastText = "";
 export function wireText(bytes: Uint8Array): string {
   if (bytes !== lastBytes) [lastBytes, lastText] = [bytes, decoder.decode(bytes)];
   return lastText;
+}
+
+/**
+ * A text in pieces of at most `maxBytes` of UTF-8, never cut inside a
+ * character (the Worker joins the pieces back): most texts are one piece.
+ */
+export function* textPieces(text: string, maxBytes: number): Generator<string> {
+  if (text.length * 3 <= maxBytes) return yield text;
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // A surrogate pair counts its 4 bytes at its first half, so no cut falls between the two.
+    const size = unit < 0x80 ? 1 : unit < 0x800 ? 2 : unit >= 0xd800 && unit < 0xdc00 ? 4 : unit >= 0xdc00 && unit < 0xe000 ? 0 : 3;
+    if (bytes + size > maxBytes) {
+      yield text.slice(start, i);
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+  }
+  yield text.slice(start);
 }
 
 /** Reserved close codes (no status, abnormal, TLS) cannot be sent back: a plain close instead. */

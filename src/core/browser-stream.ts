@@ -29,6 +29,12 @@ export interface TopicFrames {
   cancel(): void;
   /** Called on every heartbeat: lets the topic's side know this reader is alive. */
   beat?(): void;
+  /**
+   * The bytes of head and replay the topic sends before its live frames,
+   * when known: the stream's bound allows them on top of MAX_BUFFERED_BYTES,
+   * as a stream's replay is allowed where it is queued at once.
+   */
+  readonly initialBytes?: number;
 }
 
 export interface BrowserStreamMember {
@@ -96,7 +102,7 @@ export async function openBrowserStream(members: BrowserStreamMember[], options:
   const out = new Subscriber({
     // Gap notices before the position that moves past them (see topic-channel.ts).
     initial: [encodeRetry(config.retryMs), ...starts.flatMap((s) => s.start.notices), headOf(members, positions, options.cursor)],
-    maxBufferedBytes: config.maxBufferedBytes,
+    maxBufferedBytes: config.maxBufferedBytes + members.reduce((sum, member) => sum + (member.frames.initialBytes ?? 0), 0),
     expiresAt: options.expiresAt,
     onClose: () => {
       stopTicking();

@@ -48,7 +48,10 @@ export class FrameReader implements TopicFrames {
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
   private readonly whole = new WholeFrames();
 
-  constructor(stream: ReadableStream<Uint8Array>) {
+  constructor(
+    stream: ReadableStream<Uint8Array>,
+    readonly initialBytes?: number,
+  ) {
     this.reader = stream.getReader();
   }
 

@@ -26,8 +26,12 @@ export class DeferredStreamSink implements Sink, Flushable {
       onClose: (_, reason) => options.onClose(this, reason),
     });
     this.pending = [...initial];
+    this.initialBytes = byteLength(initial);
     batch.markDirty(this);
   }
+
+  /** Its head and replay, in bytes (see TopicFrames.initialBytes). */
+  readonly initialBytes: number;
 
   get stream(): ReadableStream<Uint8Array> {
     return this.inner.stream;

@@ -73,7 +73,7 @@ export class NodeHub implements Hub {
   async frames(topic: string, options: FramesOptions): Promise<TopicFrames> {
     this.assertRoom();
     const sink = this.channel(topic).subscribe({ ...options, mux: true }, Date.now(), (o) => new DeferredStreamSink(o, this.batch));
-    return new FrameReader(sink.stream);
+    return new FrameReader(sink.stream, sink.initialBytes);
   }
 
   private assertRoom(): void {

@@ -110,4 +110,21 @@ describe("relays", () => {
     expect(replay.at(-1)!.id).toBe(last.id);
     await Promise.all([...holders, resumed].map((s) => s.close()));
   }, 30_000);
+
+  it("replays to a stream on a relay a log larger than one call carries, in order", async () => {
+    const topic = uniqueTopic("big");
+    const holders = await Promise.all([0, 1, 2].map(() => subscribe(target, topic)));
+    const first = await publishOk(target, topic, { data: "first" });
+    // 50 events of 60 KB: about 3 MB of replay, past a call's 1 MiB pieces and 4 MiB budget.
+    const published: string[] = [];
+    for (let i = 0; i < 50; i++) published.push((await publishOk(target, topic, { data: `${i}:${"é€😀x".repeat(6000)}` })).id);
+    const resumed = await subscribe(target, topic, { lastEventId: first.id });
+    expect((await statsOf(target, topic)).relays).toBe(1);
+    const replay = await resumed.take(50, 20_000);
+    expect(replay.map((e) => e.id)).toEqual(published);
+    expect(replay.every((e, i) => e.data === `${i}:${"é€😀x".repeat(6000)}`)).toBe(true);
+    const live = await publishOk(target, topic, { data: "live" });
+    expect((await resumed.next()).id).toBe(live.id);
+    await Promise.all([...holders, resumed].map((h) => h.close()));
+  }, 30_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { publishOk, subscribe, uniqueTopic, type TargetSource } from "./harness.js";
+import { publishOk, subscribe, subscribeMux, uniqueTopic, type TargetSource } from "./harness.js";
 
 /** Last-Event-ID replay: exact, gap-free, duplicate-free, and honest about gaps. */
 export function replayContract(targetOf: TargetSource): void {
@@ -58,6 +58,25 @@ export function replayContract(targetOf: TargetSource): void {
         expect((await again.take(expected.length)).map((e) => e.data)).toEqual(expected);
         expect(again.events.some((e) => e.event === "herald.gap")).toBe(false);
       }
+    });
+
+    it("replays more than MAX_BUFFERED_BYTES whole, on /topics and /stream: a replay is not a slow reader", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      const since = Date.now() - 1;
+      const first = await publishOk(target, topic, { data: "first" });
+      // 24 events of 24 KB: about 580 KB after the id, past the standard 256 KiB bound.
+      const ids: string[] = [];
+      for (let i = 0; i < 24; i++) ids.push((await publishOk(target, topic, { data: `${i}${"r".repeat(24_000)}` })).id);
+      const single = await subscribe(target, topic, { lastEventId: first.id });
+      const muxed = await subscribeMux(target, [topic], { query: { since: String(since) } });
+      // Neither is read until both have had time to receive all of it.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await single.take(24, 10_000)).map((e) => e.id)).toEqual(ids);
+      // subscribeMux has taken herald.open already.
+      const multiplexed = await muxed.take(25, 10_000);
+      expect(multiplexed.map((e) => e.data.slice(0, 3))).toEqual(["fir", ...ids.map((_, i) => `${i}rrr`.slice(0, 3))]);
+      await Promise.all([single.close(), muxed.close()]);
     });
 
     it("takes the id from ?lastEventId= for clients that cannot set headers", async () => {
