@@ -23,7 +23,9 @@ interface Profile {
 const streams = Number(process.argv[2] ?? 1000);
 const publishes = Number(process.argv[3] ?? 100);
 const inspectorPort = await freePort();
-const hub = await startBareWorkerd({}, inspectorPort);
+// A tree of relays if asked, e.g. RELAY_AFTER=667 MAX_RELAYS=2 for 2,000 streams over the topic's object and two relays.
+const tree = Object.fromEntries(["RELAY_AFTER", "MAX_RELAYS"].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+const hub = await startBareWorkerd(tree, inspectorPort);
 const topic = `profile-${Date.now()}`;
 let received = 0;
 await openStreams(hub, streams, () => topic, (chunk) => (received += chunk.toString().split("\ndata: ").length - 1));

@@ -233,6 +233,7 @@ const COLORS: Record<TargetName, string> = {
   node: "#d9480f",
   workerd: "#f59f00",
   "workerd-before": "#9c36b5",
+  "workerd-relays": "#e8590c",
   workers: "#e8590c",
   nchan: "#1971c2",
   baseline: "#2f9e44",

@@ -144,7 +144,8 @@ if (active.includes("node")) {
   log("bench: npm run build:node");
   ctx.nodeBundle = buildNodeBundle();
 }
-if (active.some((t) => t === "workers" || t === "workerd")) {
+const CURRENT_WORKER: TargetName[] = ["workers", "workerd", "workerd-relays"];
+if (active.some((t) => CURRENT_WORKER.includes(t))) {
   log("bench: wrangler deploy --dry-run (bundle size, and the bundle workerd and wrangler dev will run)");
   try {
     const build = await buildWorker();
@@ -153,7 +154,7 @@ if (active.some((t) => t === "workers" || t === "workerd")) {
     log(`bench: worker.js ${build.workerJsBytes} bytes, ${build.workerJsGzipBytes} gzipped`);
   } catch (error) {
     notes.push(`the Worker targets skipped: ${(error as Error).message.slice(0, 300)}`);
-    active = active.filter((t) => t !== "workers" && t !== "workerd");
+    active = active.filter((t) => !CURRENT_WORKER.includes(t));
   }
 }
 if (active.includes("workerd-before")) {

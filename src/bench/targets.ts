@@ -15,8 +15,8 @@ import { writeWorkerdConfig } from "./workerd-config.ts";
  * child is its own process group so that stopping it (or the bench dying)
  * takes its descendants along (wrangler's workerd, nginx's worker).
  */
-export type TargetName = "node" | "workerd" | "workerd-before" | "workers" | "nchan" | "baseline" | "floor";
-export const TARGET_NAMES: TargetName[] = ["node", "workerd", "workerd-before", "workers", "nchan", "baseline", "floor"];
+export type TargetName = "node" | "workerd" | "workerd-before" | "workerd-relays" | "workers" | "nchan" | "baseline" | "floor";
+export const TARGET_NAMES: TargetName[] = ["node", "workerd", "workerd-before", "workerd-relays", "workers", "nchan", "baseline", "floor"];
 /**
  * What `npm run bench` runs unless --targets says otherwise: the floor is a
  * measuring stick, wrangler dev (workerd behind wrangler's proxy) and the
@@ -24,11 +24,14 @@ export const TARGET_NAMES: TargetName[] = ["node", "workerd", "workerd-before", 
  */
 export const DEFAULT_TARGETS: TargetName[] = ["node", "workerd", "nchan", "baseline"];
 /** The targets that run the Worker and its Durable Objects. */
-export const EDGE_TARGETS: TargetName[] = ["workerd", "workerd-before", "workers"];
+export const EDGE_TARGETS: TargetName[] = ["workerd", "workerd-before", "workerd-relays", "workers"];
+/** workerd-relays: the current Worker with a topic's streams spread over relays of this many (docs/edge.md, Relays). */
+const RELAY_TREE = { RELAY_AFTER: "250", MAX_RELAYS: "40" };
 export const TARGET_LABELS: Record<TargetName, string> = {
   node: "Herald Node",
   workerd: "Herald workerd",
   "workerd-before": "Herald workerd, before",
+  "workerd-relays": "Herald workerd, relays of 250",
   workers: "Herald wrangler dev",
   nchan: "nginx+nchan",
   baseline: "baseline Node hub",
@@ -253,8 +256,9 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
       break;
     }
     case "workerd":
-    case "workerd-before": {
-      const bundleDir = name === "workerd" ? ctx.workerDir : ctx.beforeWorkerDir;
+    case "workerd-before":
+    case "workerd-relays": {
+      const bundleDir = name === "workerd-before" ? ctx.beforeWorkerDir : ctx.workerDir;
       if (!bundleDir) throw new Error(`the Worker for ${name} was not built`);
       mkdirSync(join(dir, "storage"));
       const config = writeWorkerdConfig({
@@ -262,7 +266,7 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
         storageDir: join(dir, "storage"),
         port,
         compatibilityDate: compatibilityDate(),
-        vars: { JWT_SECRET, MAX_SUBSCRIBERS_PER_TOPIC: CAPS, HISTORY_LIMIT: "1000" },
+        vars: { JWT_SECRET, MAX_SUBSCRIBERS_PER_TOPIC: CAPS, HISTORY_LIMIT: "1000", ...(name === "workerd-relays" ? RELAY_TREE : {}) },
       });
       ({ child, output } = spawnServer(join(REPO, "node_modules/.bin/workerd"), ["serve", config], {}, bundleDir));
       const pid = child.pid!;
