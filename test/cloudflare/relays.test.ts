@@ -3,8 +3,12 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { eventually, publishOk, statsOf, subscribe, uniqueTopic, type SseStream } from "../contract/harness.js";
 import type { Env } from "../../src/cloudflare/env.js";
+import type { RelayObject } from "../../src/cloudflare/relay-object.js";
 import { relayName } from "../../src/cloudflare/relay-wire.js";
+import type { TopicObject } from "../../src/cloudflare/topic-object.js";
+import { CONNECT_HEADERS } from "../../src/cloudflare/topic-wire.js";
 import { expectEveryEventOnce, follow, seeded, seqOf } from "./followers.js";
+import { timerWatch } from "./timer-watch.js";
 import { workerTarget } from "./target.js";
 
 /**
@@ -127,4 +131,32 @@ describe("relays", () => {
     expect((await resumed.next()).id).toBe(live.id);
     await Promise.all([...holders, resumed].map((h) => h.close()));
   }, 30_000);
+
+  it("starts no timer and sets no alarm on the root or a relay, whatever they are asked", async () => {
+    const topic = uniqueTopic("timers");
+    const holders = await Promise.all([0, 1, 2].map(() => subscribe(target, topic)));
+    const onRelay = await subscribe(target, topic);
+    const root_ = await runInDurableObject(root(topic), async (instance: TopicObject, state) => {
+      const { timers, watching } = timerWatch();
+      await watching(() => instance.publish(topic, { data: "to the tree" }));
+      await watching(() => instance.stats(topic));
+      return { timers, alarm: await state.storage.getAlarm() };
+    });
+    const relay_ = await runInDurableObject(relay(topic, 0), async (instance: RelayObject, state) => {
+      const { timers, watching } = timerWatch();
+      const connect = new Request("https://relay.internal/connect", {
+        headers: { upgrade: "websocket", [CONNECT_HEADERS.topic]: topic, [CONNECT_HEADERS.relay]: "0" },
+      });
+      const response = await watching(() => instance.fetch(connect));
+      response.webSocket!.accept();
+      await watching(() => instance.deliver({ topic, reset: false, items: ["id: x-1\ndata: direct\n\n"] }));
+      await watching(() => instance.count(topic));
+      watching(() => instance.webSocketClose(response.webSocket!, 1000));
+      return { timers, alarm: await state.storage.getAlarm(), status: response.status };
+    });
+    expect(root_).toEqual({ timers: [], alarm: null });
+    expect(relay_).toEqual({ timers: [], alarm: null, status: 101 });
+    expect((await onRelay.next()).data).toBe("to the tree");
+    await Promise.all([...holders, onRelay].map((h) => h.close()));
+  });
 });

@@ -5,6 +5,7 @@ import type { TopicObject } from "../../src/cloudflare/topic-object.js";
 import { CONNECT_HEADERS, STALE_AFTER_BEATS } from "../../src/cloudflare/topic-wire.js";
 import { eventually, publishOk, sleep, statsOf, subscribe, subscribeMux, uniqueTopic } from "../contract/harness.js";
 import { workerTarget } from "./target.js";
+import { timerWatch } from "./timer-watch.js";
 
 /**
  * The topic object as the edge design needs it: it can leave memory with
@@ -49,18 +50,7 @@ describe("the topic's Durable Object", () => {
     const topic = uniqueTopic();
     await publishOk(target, topic, { data: "so the topic is stored" });
     const started = await runInDurableObject(stubOf(topic), async (instance: TopicObject, state) => {
-      const timers: string[] = [];
-      const saved = { setTimeout, setInterval };
-      // Patched only around the object's synchronous work, so nothing else in the isolate is counted.
-      const watching = <T>(call: () => T): T => {
-        globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => (timers.push("setTimeout"), saved.setTimeout(...args))) as typeof setTimeout;
-        globalThis.setInterval = ((...args: Parameters<typeof setInterval>) => (timers.push("setInterval"), saved.setInterval(...args))) as typeof setInterval;
-        try {
-          return call();
-        } finally {
-          Object.assign(globalThis, saved);
-        }
-      };
+      const { timers, watching } = timerWatch();
       const connect = new Request("https://topic.internal/connect", { headers: { upgrade: "websocket", [CONNECT_HEADERS.topic]: topic } });
       const response = await watching(() => instance.fetch(connect));
       const ws = response.webSocket!;
