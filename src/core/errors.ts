@@ -22,6 +22,8 @@ export const ERROR_STATUS = {
   server_full: 503,
   shutting_down: 503,
   topic_unavailable: 503,
+  /** The client went away while its request was read: nobody sees the answer, and it is no fault (nginx's 499). */
+  client_closed: 499,
   internal: 500,
 } as const;
 

@@ -1,5 +1,13 @@
 import { HeraldError } from "../core/errors.js";
 
+/**
+ * A body that fails to arrive is the client going away mid-request: an
+ * ordinary event, answered (to no one) and counted, never logged as a fault.
+ */
+function clientGone(): HeraldError {
+  return new HeraldError("client_closed", "the client closed the connection before its body was read");
+}
+
 function tooLarge(limit: number): HeraldError {
   return new HeraldError("payload_too_large", `body is larger than MAX_PAYLOAD_BYTES (${limit} bytes)`);
 }
@@ -21,7 +29,11 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
 }
 
 async function whole(request: Request, limit: number): Promise<Uint8Array> {
-  const body = new Uint8Array(await request.arrayBuffer());
+  const body = new Uint8Array(
+    await request.arrayBuffer().catch(() => {
+      throw clientGone();
+    }),
+  );
   if (body.byteLength > limit) throw tooLarge(limit);
   return body;
 }
@@ -32,7 +44,9 @@ async function streamed(request: Request, limit: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch(() => {
+      throw clientGone();
+    });
     if (done) break;
     total += value.byteLength;
     if (total > limit) {

@@ -5,10 +5,12 @@ export interface MetricsSource {
   counters: Counters;
   topics: number;
   authFailures: number;
+  /** Requests whose client went away before its body was read. */
+  clientAborts: number;
   commits: number;
 }
 
-export function metricsText({ counters, topics, authFailures, commits }: MetricsSource): string {
+export function metricsText({ counters, topics, authFailures, clientAborts, commits }: MetricsSource): string {
   const metrics: Array<[name: string, type: "gauge" | "counter", help: string, value: number]> = [
     ["herald_open_streams", "gauge", "SSE streams open now.", counters.streams],
     ["herald_topics", "gauge", "Topics with open streams, held in memory.", topics],
@@ -17,6 +19,7 @@ export function metricsText({ counters, topics, authFailures, commits }: Metrics
     ["herald_replayed_events_total", "counter", "Events replayed from the log on reconnect.", counters.replayed],
     ["herald_dropped_slow_consumers_total", "counter", "Streams dropped for not reading fast enough.", counters.dropped],
     ["herald_auth_failures_total", "counter", "Requests refused with 401 or 403.", authFailures],
+    ["herald_client_aborts_total", "counter", "Requests whose client went away before its body was read (nothing published, nothing logged).", clientAborts],
     ["herald_commits_total", "counter", "Log transactions committed (publishes in one turn share one).", commits],
   ];
   return metrics.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join("");

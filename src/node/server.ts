@@ -44,6 +44,7 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
 
   const hub = new NodeHub(sql, config, server.maxConnections);
   let authFailures = 0;
+  let clientAborts = 0;
   const runtime: Runtime = {
     config,
     hub,
@@ -51,6 +52,7 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
     every: hub.every,
     onRefusal: (error) => {
       if (error.status === 401 || error.status === 403) authFailures++;
+      if (error.code === "client_closed") clientAborts++;
     },
   };
   const app = createApp<object>(() => runtime);
@@ -61,7 +63,7 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
     if (url === null) return errorResponse(new HeraldError("bad_request", "malformed request: its Host and target make no URL"));
     const response =
       request.method === "GET" && url.pathname === "/metrics"
-        ? new Response(metricsText({ counters: hub.counters, topics: hub.topics, authFailures, commits: hub.commits }), {
+        ? new Response(metricsText({ counters: hub.counters, topics: hub.topics, authFailures, clientAborts, commits: hub.commits }), {
             headers: { "content-type": "text/plain; version=0.0.4" },
           })
         : await app.fetch(request, {});

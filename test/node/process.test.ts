@@ -1,8 +1,9 @@
 import { copyFileSync, mkdtempSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { eventually, publishOk, subscribe, subscribeRaw, tokenFor, uniqueTopic, type Target } from "../contract/harness.js";
+import { eventually, publishOk, sleep, statsOf, subscribe, subscribeRaw, tokenFor, uniqueTopic, type Target } from "../contract/harness.js";
 import { TEST_SECRET } from "../contract/profiles.js";
 import { HubProcess } from "./hub-process.js";
 import { NODE_BUNDLE } from "../../src/tools/build-node.ts";
@@ -95,6 +96,30 @@ describe("node process", () => {
     expect(await metric(hub, "herald_replayed_events_total")).toBe(1);
     expect(await metric(hub, "herald_auth_failures_total")).toBe(2);
     expect(await metric(hub, "herald_dropped_slow_consumers_total")).toBe(0);
+  });
+
+  it.each([
+    ["with a Content-Length", (n: number) => `content-length: ${n + 100}\r\n`],
+    ["chunked", () => "transfer-encoding: chunked\r\n"],
+  ])("counts a publisher that goes away mid-body (%s), publishes nothing and logs no fault", async (_, framing) => {
+    const { hub, target } = await startHub();
+    const topic = uniqueTopic();
+    const token = await tokenFor(target, { publish: [topic] });
+    const part = '{"data": "half of it';
+    const body = framing(part.length).startsWith("transfer") ? `${part.length.toString(16)}\r\n${part}\r\n` : part;
+    const { port } = new URL(hub.url);
+    await new Promise<void>((resolve) => {
+      const socket = connect({ host: "127.0.0.1", port: Number(port) }, () => {
+        socket.write(`POST /topics/${topic} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${token}\r\ncontent-type: application/json\r\n${framing(part.length)}\r\n${body}`);
+        // The client is gone before the rest of its body: a reset, as a dropped connection gives.
+        setTimeout(() => (socket.resetAndDestroy(), resolve()), 100);
+      });
+      socket.on("error", () => undefined);
+    });
+    await eventually(async () => (await metric(hub, "herald_client_aborts_total")) === 1, 5000, "the abort to be counted");
+    await sleep(100);
+    expect(hub.output).not.toContain("unexpected error");
+    expect((await statsOf(target, topic)).lastId).toBeNull();
   });
 
   it("commits concurrent publishes together, and delivers them all in id order after the commit", async () => {
