@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
-import { relayed, relays, standard, tight, tightRelayed } from "./cloudflare/vitest.config.js";
+import { rated, relayed, relays, standard, tight, tightRelayed } from "./cloudflare/vitest.config.js";
 
 /**
  * `npm test` runs every project: the core on Node, the hub in workerd and as
@@ -16,6 +16,7 @@ export default defineConfig({
       relayed,
       tightRelayed,
       relays,
+      rated,
       { test: { name: "core", include: ["test/core/**/*.test.ts"], environment: "node" } },
       {
         test: {

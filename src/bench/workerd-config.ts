@@ -23,7 +23,9 @@ const capnpText = (value: string) => JSON.stringify(value);
 export function writeWorkerdConfig(site: WorkerdSite): string {
   const textModules = readdirSync(site.bundleDir).filter((file) => /\.(sql|html)$/.test(file));
   // A build from before relays (the bench's --before) has no RelayObject to bind.
-  const hasRelays = readFileSync(join(site.bundleDir, "worker.js"), "utf8").includes("RelayObject");
+  const bundle = readFileSync(join(site.bundleDir, "worker.js"), "utf8");
+  const hasRelays = bundle.includes("RelayObject");
+  const hasPublishers = bundle.includes("PublisherObject");
   const modules = [
     `(name = "worker.js", esModule = embed "worker.js")`,
     ...textModules.map((file) => `(name = ${capnpText(file)}, text = embed ${capnpText(file)})`),
@@ -32,10 +34,12 @@ export function writeWorkerdConfig(site: WorkerdSite): string {
     ...Object.entries(site.vars).map(([name, value]) => `(name = ${capnpText(name)}, text = ${capnpText(value)})`),
     `(name = "TOPICS", durableObjectNamespace = "TopicObject")`,
     ...(hasRelays ? [`(name = "RELAYS", durableObjectNamespace = "RelayObject")`] : []),
+    ...(hasPublishers ? [`(name = "PUBLISHERS", durableObjectNamespace = "PublisherObject")`] : []),
   ];
   const namespaces = [
     `(className = "TopicObject", uniqueKey = "herald-bench-topics", enableSql = true)`,
     ...(hasRelays ? [`(className = "RelayObject", uniqueKey = "herald-bench-relays", enableSql = true)`] : []),
+    ...(hasPublishers ? [`(className = "PublisherObject", uniqueKey = "herald-bench-publishers", enableSql = true)`] : []),
   ];
   const config = `using Workerd = import "/workerd/workerd.capnp";
 

@@ -4,9 +4,11 @@ import { parseConfig } from "../core/config.js";
 import { createApp, type Runtime } from "../http/app.js";
 import { DurableObjectHub } from "./durable-object-hub.js";
 import type { Env } from "./env.js";
+import { reach, unwrap } from "./rpc.js";
 
 export { TopicObject } from "./topic-object.js";
 export { RelayObject } from "./relay-object.js";
+export { PublisherObject } from "./publisher-object.js";
 
 // One runtime per isolate and environment: the JWKS cache lives in it.
 const runtimes = new WeakMap<Env, Runtime>();
@@ -15,10 +17,21 @@ function runtimeOf(env: Env): Runtime {
   let runtime = runtimes.get(env);
   if (!runtime) {
     const config = parseConfig(env);
-    runtime = { config, hub: new DurableObjectHub(env, config, every), auth: new Authenticator(config), every };
+    runtime = {
+      config,
+      hub: new DurableObjectHub(env, config, every),
+      auth: new Authenticator(config),
+      every,
+      limitPublisher: config.publishRate.rate > 0 ? (publisher, n) => limitPublisher(env, publisher, n) : undefined,
+    };
     runtimes.set(env, runtime);
   }
   return runtime;
+}
+
+/** One call to the publisher's own object (publisher-object.ts): the price of an exact limit. */
+async function limitPublisher(env: Env, publisher: string, n: number): Promise<void> {
+  unwrap(await reach(() => env.PUBLISHERS.get(env.PUBLISHERS.idFromName(publisher)).take(publisher, n)));
 }
 
 /** Timers of one stream: a Worker request cannot share a timer with another. */

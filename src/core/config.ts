@@ -1,3 +1,5 @@
+import type { Rate } from "./rate-limits.js";
+
 /**
  * Every setting Herald reads, its default and its parsing, in one place.
  * Both entries pass their raw string environment (Worker vars and secrets,
@@ -22,6 +24,10 @@ export interface Config {
   maxBufferedBytes: number;
   corsOrigins: string[];
   maxTopicsPerStream: number;
+  /** Publishes a second per publisher (the token's `sub`, else the token itself), with a burst; 0: no limit. */
+  publishRate: Rate;
+  /** Publishes a second to one topic, whoever publishes; its burst is one second's worth. 0: no limit. */
+  topicPublishRate: Rate;
 }
 
 export type RawEnv = Record<string, unknown>;
@@ -81,7 +87,18 @@ export function parseConfig(env: RawEnv): Config {
     maxBufferedBytes: integer(env, "MAX_BUFFERED_BYTES", 262_144, 1024, 1_073_741_824),
     corsOrigins: list(env, "CORS_ORIGINS"),
     maxTopicsPerStream: integer(env, "MAX_TOPICS_PER_STREAM", 32, 1, 1000),
+    publishRate: publishRate(env),
+    topicPublishRate: rateOf(integer(env, "TOPIC_PUBLISH_RATE", 0, 0, 1_000_000)),
   };
+}
+
+function rateOf(rate: number, burst = rate): Rate {
+  return { rate, burst: Math.max(burst, 1) };
+}
+
+function publishRate(env: RawEnv): Rate {
+  const rate = integer(env, "PUBLISH_RATE", 0, 0, 1_000_000);
+  return rateOf(rate, integer(env, "PUBLISH_BURST", Math.max(rate, 1), 1, 10_000_000));
 }
 
 /**

@@ -17,6 +17,7 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   idempotency_key_reused: 409,
   payload_too_large: 413,
+  rate_limited: 429,
   unsupported_media_type: 415,
   topic_full: 503,
   server_full: 503,

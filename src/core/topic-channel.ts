@@ -8,6 +8,8 @@ import { encodeFrame, encodePosition, encodeRetry, PING } from "./sse.js";
 import type { Sql } from "./sql.js";
 import type { CloseReason, Sink, SinkFactory, SinkOptions } from "./sink.js";
 import { Subscriber } from "./subscriber.js";
+import { rateLimited } from "./rate-limits.js";
+import { TokenBucket } from "./token-bucket.js";
 
 export type PublishInput = AppendInput;
 
@@ -57,6 +59,8 @@ export class TopicChannel {
   private readonly fanout = new Fanout();
   private readonly replayed = new FrameCache(REPLAY_CACHE_FRAMES);
   private lastPing = 0;
+  /** TOPIC_PUBLISH_RATE: here, the topic's one place, it is exact on both runtimes. */
+  private publishes?: TokenBucket;
 
   constructor(
     readonly topic: string,
@@ -72,6 +76,11 @@ export class TopicChannel {
   }
 
   publish(input: PublishInput, now: number): PublishResult {
+    const { rate, burst } = this.config.topicPublishRate;
+    if (rate > 0) {
+      const wait = (this.publishes ??= new TokenBucket(rate, burst, now)).take(1, now);
+      if (wait > 0) throw rateLimited(`topic ${this.topic}`, wait);
+    }
     const appended = this.log.append(input, now);
     if (appended.duplicate) return { id: appended.id, topic: this.topic, duplicate: true };
     const frame = encodeFrame({ id: appended.id, event: input.event, data: input.data });

@@ -9,7 +9,7 @@ import { assertIdempotencyKey, parsePublishBody } from "../core/publish-body.js"
 import { assertTopicName } from "../core/topic.js";
 import { authorizeAll, cursorOf, openMultiplexed, requestedTopics, sinceOf } from "./multiplex.js";
 import { readBody } from "./read-body.js";
-import { publisherToken, subscriberToken } from "./token.js";
+import { publisherKey, publisherToken, subscriberToken } from "./token.js";
 import { VERSION } from "../version.js";
 // Built by src/tools/build-demo.ts before either entry is bundled.
 import demoPage from "../../dist/demo.html";
@@ -23,6 +23,8 @@ export interface Runtime {
   onRefusal?: (error: HeraldError) => void;
   /** Calls `tick` every `periodMs` (or more often) until stopped: held streams' heartbeats and expiry. */
   every: Every;
+  /** PUBLISH_RATE: takes `n` publishes from the publisher's bucket, or throws `rate_limited` (set only when a rate is). */
+  limitPublisher?: (publisher: string, n: number) => Promise<void>;
 }
 
 type Env = { Variables: { runtime: Runtime }; Bindings: object };
@@ -72,7 +74,9 @@ async function multiplexed(c: Context<Env>): Promise<Response> {
 async function publish(c: Context<Env>, topic: string): Promise<Response> {
   const { config, hub, auth } = c.var.runtime;
   const token = publisherToken(c);
-  authorizePublish(token === undefined ? undefined : await auth.verify(token), topic);
+  const grants = token === undefined ? undefined : await auth.verify(token);
+  authorizePublish(grants, topic);
+  if (c.var.runtime.limitPublisher) await c.var.runtime.limitPublisher(await publisherKey(grants!.subject, token!), 1);
   const key = c.req.header("idempotency-key");
   const idempotencyKey = key === undefined ? undefined : assertIdempotencyKey(key);
   const mediaType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();

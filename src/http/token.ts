@@ -23,6 +23,16 @@ export function subscriberToken(c: Context, cookieName: string): string | undefi
   return bearer(c) ?? nonEmpty(c.req.query("token")) ?? nonEmpty(getCookie(c, cookieName));
 }
 
+/**
+ * Whose publish rate a publish counts against: the token's `sub`, or for a
+ * token without one the token itself (hashed: the key may name an object).
+ */
+export async function publisherKey(subject: string | undefined, token: string): Promise<string> {
+  if (subject !== undefined) return `sub:${subject}`;
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
+  return `token:${Array.from(digest.slice(0, 16), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }

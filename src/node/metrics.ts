@@ -7,10 +7,12 @@ export interface MetricsSource {
   authFailures: number;
   /** Requests whose client went away before its body was read. */
   clientAborts: number;
+  /** Publishes refused past PUBLISH_RATE or TOPIC_PUBLISH_RATE. */
+  rateLimited: number;
   commits: number;
 }
 
-export function metricsText({ counters, topics, authFailures, clientAborts, commits }: MetricsSource): string {
+export function metricsText({ counters, topics, authFailures, clientAborts, rateLimited, commits }: MetricsSource): string {
   const metrics: Array<[name: string, type: "gauge" | "counter", help: string, value: number]> = [
     ["herald_open_streams", "gauge", "SSE streams open now.", counters.streams],
     ["herald_topics", "gauge", "Topics with open streams, held in memory.", topics],
@@ -19,6 +21,7 @@ export function metricsText({ counters, topics, authFailures, clientAborts, comm
     ["herald_replayed_events_total", "counter", "Events replayed from the log on reconnect.", counters.replayed],
     ["herald_dropped_slow_consumers_total", "counter", "Streams dropped for not reading fast enough.", counters.dropped],
     ["herald_auth_failures_total", "counter", "Requests refused with 401 or 403.", authFailures],
+    ["herald_rate_limited_total", "counter", "Publishes refused with 429 past PUBLISH_RATE or TOPIC_PUBLISH_RATE.", rateLimited],
     ["herald_client_aborts_total", "counter", "Requests whose client went away before its body was read (nothing published, nothing logged).", clientAborts],
     ["herald_commits_total", "counter", "Log transactions committed (publishes in one turn share one).", commits],
   ];

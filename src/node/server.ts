@@ -7,6 +7,7 @@ import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Authenticator } from "../core/auth.js";
 import { parseConfig, parseServerConfig, type RawEnv } from "../core/config.js";
 import { errorResponse, HeraldError } from "../core/errors.js";
+import { RateLimits } from "../core/rate-limits.js";
 import { applyMigrations } from "../core/sql.js";
 import { createApp, type Runtime } from "../http/app.js";
 import { MIGRATIONS } from "../migrations.js";
@@ -43,16 +44,20 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
   applyMigrations(sql, MIGRATIONS);
 
   const hub = new NodeHub(sql, config, server.maxConnections);
+  const publishers = new RateLimits(config.publishRate);
   let authFailures = 0;
   let clientAborts = 0;
+  let rateLimited = 0;
   const runtime: Runtime = {
     config,
     hub,
     auth: new Authenticator(config),
     every: hub.every,
+    limitPublisher: config.publishRate.rate > 0 ? async (publisher, n) => publishers.take(publisher, n, Date.now(), "this publisher") : undefined,
     onRefusal: (error) => {
       if (error.status === 401 || error.status === 403) authFailures++;
       if (error.code === "client_closed") clientAborts++;
+      if (error.code === "rate_limited") rateLimited++;
     },
   };
   const app = createApp<object>(() => runtime);
@@ -63,7 +68,7 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
     if (url === null) return errorResponse(new HeraldError("bad_request", "malformed request: its Host and target make no URL"));
     const response =
       request.method === "GET" && url.pathname === "/metrics"
-        ? new Response(metricsText({ counters: hub.counters, topics: hub.topics, authFailures, clientAborts, commits: hub.commits }), {
+        ? new Response(metricsText({ counters: hub.counters, topics: hub.topics, authFailures, clientAborts, rateLimited, commits: hub.commits }), {
             headers: { "content-type": "text/plain; version=0.0.4" },
           })
         : await app.fetch(request, {});

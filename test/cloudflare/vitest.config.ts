@@ -51,6 +51,7 @@ function workersProject(profile: ProfileName, name = `workers-${profile}`, inclu
 export const standard = workersProject("standard", "workers-standard", ["test/cloudflare/standard.test.ts", ...UNIT_TESTS]);
 export const tight = workersProject("tight");
 export const relayed = workersProject("relayed");
+export const rated = workersProject("rated");
 /** The limits, with every stream on a relay: MAX_SUBSCRIBERS_PER_TOPIC counts the whole tree. */
 export const tightRelayed = workersProject("tight", "workers-tight-relayed", ["test/cloudflare/tight.test.ts"], { RELAY_AFTER: "0", MAX_RELAYS: "2" });
 export const relays = workersProject("standard", "workers-relays", ["test/cloudflare/relays.test.ts"], RELAY_TREE);

@@ -19,6 +19,8 @@ export const PROFILES = {
   standard,
   /** Workers only: the standard profile with every stream on a relay, over two relays. */
   relayed: { ...standard, RELAY_AFTER: "0", MAX_RELAYS: "2" },
+  /** Publish rates small enough to pass in a test: 3 at once then 2 a second per publisher, 4 a second per topic. */
+  rated: { ...standard, PUBLISH_RATE: "2", PUBLISH_BURST: "3", TOPIC_PUBLISH_RATE: "4" },
   tight: {
     JWT_SECRET: TEST_SECRET,
     HISTORY_LIMIT: "5",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../src/core/config.js";
+import { ConfigError, parseConfig, parseEdgeConfig } from "../../src/core/config.js";
 
 describe("config", () => {
   it("has the documented defaults", () => {
@@ -20,7 +20,20 @@ describe("config", () => {
       maxBufferedBytes: 262144,
       corsOrigins: [],
       maxTopicsPerStream: 32,
+      publishRate: { rate: 0, burst: 1 },
+      topicPublishRate: { rate: 0, burst: 1 },
     });
+    expect(parseEdgeConfig({})).toEqual({ relayAfter: 1000, maxRelays: 100 });
+  });
+
+  it("reads publish rates, the burst defaulting to one second's worth", () => {
+    expect(parseConfig({ PUBLISH_RATE: "5" }).publishRate).toEqual({ rate: 5, burst: 5 });
+    expect(parseConfig({ PUBLISH_RATE: "5", PUBLISH_BURST: "20", TOPIC_PUBLISH_RATE: "100" })).toMatchObject({
+      publishRate: { rate: 5, burst: 20 },
+      topicPublishRate: { rate: 100, burst: 100 },
+    });
+    expect(() => parseConfig({ PUBLISH_BURST: "0" })).toThrow(/PUBLISH_BURST/);
+    expect(() => parseEdgeConfig({ MAX_RELAYS: "-1" })).toThrow(/MAX_RELAYS/);
   });
 
   it("parses lists and numbers", () => {

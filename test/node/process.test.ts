@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { eventually, publishOk, sleep, statsOf, subscribe, subscribeRaw, tokenFor, uniqueTopic, type Target } from "../contract/harness.js";
+import { eventually, publish, publishOk, sleep, statsOf, subscribe, subscribeRaw, tokenFor, uniqueTopic, type Target } from "../contract/harness.js";
 import { TEST_SECRET } from "../contract/profiles.js";
 import { HubProcess } from "./hub-process.js";
 import { NODE_BUNDLE } from "../../src/tools/build-node.ts";
@@ -120,6 +120,15 @@ describe("node process", () => {
     await sleep(100);
     expect(hub.output).not.toContain("unexpected error");
     expect((await statsOf(target, topic)).lastId).toBeNull();
+  });
+
+  it("counts publishes refused past their rate", async () => {
+    const { hub, target } = await startHub({ PUBLISH_RATE: "1", PUBLISH_BURST: "1" });
+    const topic = uniqueTopic();
+    const token = await tokenFor(target, { publish: [topic] }, { sub: "counted" });
+    expect((await publish(target, topic, { data: 1 }, { token })).status).toBe(201);
+    expect((await publish(target, topic, { data: 2 }, { token })).status).toBe(429);
+    expect(await metric(hub, "herald_rate_limited_total")).toBe(1);
   });
 
   it("commits concurrent publishes together, and delivers them all in id order after the commit", async () => {

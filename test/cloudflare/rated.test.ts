@@ -1,0 +1,5 @@
+import { ratesContract } from "../contract/rates.contract.js";
+import { workerTarget } from "./target.js";
+
+const target = workerTarget();
+ratesContract(() => target);

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { publish, sleep, statsOf, tokenFor, uniqueTopic, type Target, type TargetSource } from "./harness.js";
+
+/** The `rated` profile: PUBLISH_RATE=2 with PUBLISH_BURST=3 per publisher, TOPIC_PUBLISH_RATE=4. */
+export function ratesContract(targetOf: TargetSource): void {
+  describe("publish rates", () => {
+    const as = (target: Target, topics: string[], sub?: string) => tokenFor(target, { publish: topics }, sub === undefined ? {} : { sub });
+    const send = (target: Target, topic: string, token: string, n: number) => publish(target, topic, { data: n }, { token });
+
+    async function expectLimited(response: Response): Promise<number> {
+      expect(response.status).toBe(429);
+      expect(await response.json()).toMatchObject({ error: "rate_limited", message: expect.any(String) });
+      const retryAfter = Number(response.headers.get("retry-after"));
+      expect(Number.isInteger(retryAfter) && retryAfter >= 1).toBe(true);
+      return retryAfter;
+    }
+
+    it("lets a publisher send its burst, then answers 429 with Retry-After and publishes nothing, until the bucket refills", async () => {
+      const target = targetOf();
+      const topics = [uniqueTopic(), uniqueTopic()];
+      const alice = await as(target, topics, `alice-${topics[0]}`);
+      for (let n = 0; n < 3; n++) expect((await send(target, topics[n % 2]!, alice, n)).status).toBe(201);
+      // The bucket is the publisher's, across topics.
+      const retryAfter = await expectLimited(await send(target, topics[1]!, alice, 3));
+      expect((await statsOf(target, topics[0]!)).retained + (await statsOf(target, topics[1]!)).retained).toBe(3);
+      // Another publisher has its own bucket.
+      const bob = await as(target, topics, `bob-${topics[0]}`);
+      expect((await send(target, topics[0]!, bob, 0)).status).toBe(201);
+      await sleep(retryAfter * 1000);
+      expect((await send(target, topics[0]!, alice, 4)).status).toBe(201);
+    });
+
+    it("gives each token without a sub its own bucket", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      const [one, two] = [await as(target, [topic]), await as(target, [topic, uniqueTopic()])];
+      for (let n = 0; n < 3; n++) expect((await send(target, topic, one, n)).status).toBe(201);
+      await expectLimited(await send(target, topic, one, 3));
+      expect((await send(target, topic, two, 0)).status).toBe(201);
+    });
+
+    it("holds one topic to TOPIC_PUBLISH_RATE whoever publishes, and leaves other topics alone", async () => {
+      const target = targetOf();
+      const [hot, other] = [uniqueTopic(), uniqueTopic()];
+      const publishers = await Promise.all([0, 1, 2].map((i) => as(target, [hot, other], `p${i}-${hot}`)));
+      const statuses: number[] = [];
+      for (let n = 0; n < 5; n++) statuses.push((await send(target, hot, publishers[n % 3]!, n)).status);
+      expect(statuses.slice(0, 4)).toEqual([201, 201, 201, 201]);
+      expect(statuses[4]).toBe(429);
+      expect((await statsOf(target, hot)).retained).toBe(4);
+      expect((await send(target, other, publishers[2]!, 0)).status).toBe(201);
+    });
+  });
+}
