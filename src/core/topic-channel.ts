@@ -1,6 +1,6 @@
 import type { Config } from "./config.js";
 import { Counters } from "./counters.js";
-import { HeraldError } from "./errors.js";
+import { HeraldError, type ErrorCode } from "./errors.js";
 import { EventLog, type AppendInput } from "./event-log.js";
 import { Fanout } from "./fanout.js";
 import { FrameCache } from "./frame-cache.js";
@@ -43,6 +43,8 @@ export interface TopicStats {
   oldestId: string | null;
   /** On Workers, the relay objects the topic's streams are spread over (docs/edge.md); `subscribers` counts theirs too. */
   relays?: number;
+  /** Streams and publishes this topic refused, by error code, since it was last loaded; absent while there were none. */
+  refused?: Partial<Record<ErrorCode, number>>;
 }
 
 /** Enough for a crowd resuming a few seconds back; at most 128 × 2 KB per topic. */
@@ -61,6 +63,7 @@ export class TopicChannel {
   private lastPing = 0;
   /** TOPIC_PUBLISH_RATE: here, the topic's one place, it is exact on both runtimes. */
   private publishes?: TokenBucket;
+  private readonly refusals = new Map<ErrorCode, number>();
 
   constructor(
     readonly topic: string,
@@ -79,7 +82,7 @@ export class TopicChannel {
     const { rate, burst } = this.config.topicPublishRate;
     if (rate > 0) {
       const wait = (this.publishes ??= new TokenBucket(rate, burst, now)).take(1, now);
-      if (wait > 0) throw rateLimited(`topic ${this.topic}`, wait);
+      if (wait > 0) throw this.refuse(rateLimited(`topic ${this.topic}`, wait));
     }
     const appended = this.log.append(input, now);
     if (appended.duplicate) return { id: appended.id, topic: this.topic, duplicate: true };
@@ -124,8 +127,13 @@ export class TopicChannel {
   /** Refuses a new stream past MAX_SUBSCRIBERS_PER_TOPIC (counting every stream a carrier carries). */
   assertRoom(): void {
     if (this.fanout.size >= this.config.maxSubscribersPerTopic) {
-      throw new HeraldError("topic_full", `topic ${this.topic} has reached MAX_SUBSCRIBERS_PER_TOPIC`);
+      throw this.refuse(new HeraldError("topic_full", `topic ${this.topic} has reached MAX_SUBSCRIBERS_PER_TOPIC`));
     }
+  }
+
+  private refuse(error: HeraldError): HeraldError {
+    this.refusals.set(error.code, (this.refusals.get(error.code) ?? 0) + 1);
+    return error;
   }
 
   /** The id of the topic's newest event, or null before the first. */
@@ -151,7 +159,8 @@ export class TopicChannel {
   };
 
   stats(now: number): TopicStats {
-    return { topic: this.topic, subscribers: this.fanout.size, ...this.log.stats(now) };
+    const refused = this.refusals.size > 0 ? { refused: Object.fromEntries(this.refusals) } : {};
+    return { topic: this.topic, subscribers: this.fanout.size, ...this.log.stats(now), ...refused };
   }
 
   /** Heartbeats and token expiry; the runtime calls it about once a second. */

@@ -9,10 +9,12 @@ export interface MetricsSource {
   clientAborts: number;
   /** Publishes refused past PUBLISH_RATE or TOPIC_PUBLISH_RATE. */
   rateLimited: number;
+  /** Every refusal answered, by its error code. */
+  refusals: ReadonlyMap<string, number>;
   commits: number;
 }
 
-export function metricsText({ counters, topics, authFailures, clientAborts, rateLimited, commits }: MetricsSource): string {
+export function metricsText({ counters, topics, authFailures, clientAborts, rateLimited, refusals, commits }: MetricsSource): string {
   const metrics: Array<[name: string, type: "gauge" | "counter", help: string, value: number]> = [
     ["herald_open_streams", "gauge", "SSE streams open now.", counters.streams],
     ["herald_topics", "gauge", "Topics with open streams, held in memory.", topics],
@@ -25,5 +27,7 @@ export function metricsText({ counters, topics, authFailures, clientAborts, rate
     ["herald_client_aborts_total", "counter", "Requests whose client went away before its body was read (nothing published, nothing logged).", clientAborts],
     ["herald_commits_total", "counter", "Log transactions committed (publishes in one turn share one).", commits],
   ];
-  return metrics.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join("");
+  const plain = metrics.map(([name, type, help, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`).join("");
+  const byReason = [...refusals].map(([reason, n]) => `herald_refusals_total{reason="${reason}"} ${n}\n`).join("");
+  return `${plain}# HELP herald_refusals_total Requests refused, by error code.\n# TYPE herald_refusals_total counter\n${byReason}`;
 }

@@ -48,6 +48,7 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
   let authFailures = 0;
   let clientAborts = 0;
   let rateLimited = 0;
+  const refusals = new Map<string, number>();
   const runtime: Runtime = {
     config,
     hub,
@@ -58,6 +59,7 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
       if (error.status === 401 || error.status === 403) authFailures++;
       if (error.code === "client_closed") clientAborts++;
       if (error.code === "rate_limited") rateLimited++;
+      refusals.set(error.code, (refusals.get(error.code) ?? 0) + 1);
     },
   };
   const app = createApp<object>(() => runtime);
@@ -68,7 +70,7 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
     if (url === null) return errorResponse(new HeraldError("bad_request", "malformed request: its Host and target make no URL"));
     const response =
       request.method === "GET" && url.pathname === "/metrics"
-        ? new Response(metricsText({ counters: hub.counters, topics: hub.topics, authFailures, clientAborts, rateLimited, commits: hub.commits }), {
+        ? new Response(metricsText({ counters: hub.counters, topics: hub.topics, authFailures, clientAborts, rateLimited, refusals, commits: hub.commits }), {
             headers: { "content-type": "text/plain; version=0.0.4" },
           })
         : await app.fetch(request, {});

@@ -234,6 +234,7 @@ export interface Stats {
   oldestId: string | null;
   /** Workers: the relays the topic's streams are spread over, when it has any. */
   relays?: number;
+  refused?: Record<string, number>;
 }
 
 export async function statsOf(target: Target, topic: string): Promise<Stats> {

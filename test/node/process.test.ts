@@ -129,6 +129,7 @@ describe("node process", () => {
     expect((await publish(target, topic, { data: 1 }, { token })).status).toBe(201);
     expect((await publish(target, topic, { data: 2 }, { token })).status).toBe(429);
     expect(await metric(hub, "herald_rate_limited_total")).toBe(1);
+    expect(await metric(hub, 'herald_refusals_total{reason="rate_limited"}')).toBe(1);
   });
 
   it("commits concurrent publishes together, and delivers them all in id order after the commit", async () => {
