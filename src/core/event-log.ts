@@ -228,6 +228,13 @@ export class EventLog {
     this.sweptAt = now;
   }
 
+  /** The stored event an Idempotency-Key already names, as `append` would answer it; undefined if none. */
+  repeated(input: AppendInput, now: number): AppendResult | undefined {
+    if (input.idempotencyKey === undefined) return undefined;
+    this.trimExpired(now);
+    return this.findKey(input);
+  }
+
   private findKey(input: AppendInput): AppendResult | undefined {
     const [row] = this.sql.query<{ seq: number; event: string | null; data: string }>(
       "SELECT seq, event, data FROM herald_events WHERE topic = ? AND idem_key = ?",

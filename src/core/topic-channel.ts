@@ -81,6 +81,9 @@ export class TopicChannel {
   publish(input: PublishInput, now: number): PublishResult {
     const { rate, burst } = this.config.topicPublishRate;
     if (rate > 0) {
+      // A retry of a stored event gets its answer, not a refusal: it publishes nothing.
+      const repeated = this.log.repeated(input, now);
+      if (repeated) return { id: repeated.id, topic: this.topic, duplicate: true };
       const wait = (this.publishes ??= new TokenBucket(rate, burst, now)).take(1, now);
       if (wait > 0) throw this.refuse(rateLimited(`topic ${this.topic}`, wait));
     }
