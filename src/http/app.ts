@@ -72,11 +72,11 @@ async function multiplexed(c: Context<Env>): Promise<Response> {
 }
 
 async function publish(c: Context<Env>, topic: string): Promise<Response> {
-  const { config, hub, auth } = c.var.runtime;
+  const { config, hub, auth, limitPublisher } = c.var.runtime;
   const token = publisherToken(c);
   const grants = token === undefined ? undefined : await auth.verify(token);
   authorizePublish(grants, topic);
-  if (c.var.runtime.limitPublisher) await c.var.runtime.limitPublisher(await publisherKey(grants!.subject, token!), 1);
+  if (limitPublisher) await limitPublisher(await publisherKey(grants!.subject, token!), 1);
   const key = c.req.header("idempotency-key");
   const idempotencyKey = key === undefined ? undefined : assertIdempotencyKey(key);
   const mediaType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();

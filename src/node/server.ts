@@ -6,7 +6,7 @@ import { getRequestListener, RequestError, type Http2Bindings, type HttpBindings
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Authenticator } from "../core/auth.js";
 import { parseConfig, parseServerConfig, type RawEnv } from "../core/config.js";
-import { errorResponse, HeraldError } from "../core/errors.js";
+import { errorResponse, HeraldError, type ErrorCode } from "../core/errors.js";
 import { RateLimits } from "../core/rate-limits.js";
 import { applyMigrations } from "../core/sql.js";
 import { createApp, type Runtime } from "../http/app.js";
@@ -45,10 +45,7 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
 
   const hub = new NodeHub(sql, config, server.maxConnections);
   const publishers = new RateLimits(config.publishRate);
-  let authFailures = 0;
-  let clientAborts = 0;
-  let rateLimited = 0;
-  const refusals = new Map<string, number>();
+  const refusals = new Map<ErrorCode, number>();
   const runtime: Runtime = {
     config,
     hub,
@@ -56,9 +53,6 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
     every: hub.every,
     limitPublisher: config.publishRate.rate > 0 ? async (publisher, n) => publishers.take(publisher, n, Date.now(), "this publisher") : undefined,
     onRefusal: (error) => {
-      if (error.status === 401 || error.status === 403) authFailures++;
-      if (error.code === "client_closed") clientAborts++;
-      if (error.code === "rate_limited") rateLimited++;
       refusals.set(error.code, (refusals.get(error.code) ?? 0) + 1);
     },
   };
@@ -70,7 +64,7 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
     if (url === null) return errorResponse(new HeraldError("bad_request", "malformed request: its Host and target make no URL"));
     const response =
       request.method === "GET" && url.pathname === "/metrics"
-        ? new Response(metricsText({ counters: hub.counters, topics: hub.topics, authFailures, clientAborts, rateLimited, refusals, commits: hub.commits }), {
+        ? new Response(metricsText({ counters: hub.counters, topics: hub.topics, refusals, commits: hub.commits }), {
             headers: { "content-type": "text/plain; version=0.0.4" },
           })
         : await app.fetch(request, {});
