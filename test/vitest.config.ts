@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
-import { rated, relayed, relays, standard, tight, tightRelayed } from "./cloudflare/vitest.config.js";
+import { rated, relayed, relays, replacing, standard, streams, tight, tightRelayed } from "./cloudflare/vitest.config.js";
 
 /**
  * `npm test` runs every project: the core on Node, the hub in workerd and as
@@ -17,6 +17,8 @@ export default defineConfig({
       tightRelayed,
       relays,
       rated,
+      streams,
+      replacing,
       { test: { name: "core", include: ["test/core/**/*.test.ts"], environment: "node" } },
       {
         test: {

@@ -20,27 +20,30 @@ export interface WorkerdSite {
 
 const capnpText = (value: string) => JSON.stringify(value);
 
+/** wrangler.toml's Durable Object bindings: binding, class, and a key naming its storage. */
+const OBJECT_CLASSES = [
+  ["TOPICS", "TopicObject", "topics"],
+  ["RELAYS", "RelayObject", "relays"],
+  ["PUBLISHERS", "PublisherObject", "publishers"],
+  ["STREAM_OWNERS", "StreamOwnerObject", "stream-owners"],
+] as const;
+
 export function writeWorkerdConfig(site: WorkerdSite): string {
   const textModules = readdirSync(site.bundleDir).filter((file) => /\.(sql|html)$/.test(file));
-  // A build from before relays (the bench's --before) has no RelayObject to bind.
+  // A build from before relays (the bench's --before) has only some of the object classes to bind.
   const bundle = readFileSync(join(site.bundleDir, "worker.js"), "utf8");
-  const hasRelays = bundle.includes("RelayObject");
-  const hasPublishers = bundle.includes("PublisherObject");
+  const objects = OBJECT_CLASSES.filter(([, className]) => bundle.includes(className));
   const modules = [
     `(name = "worker.js", esModule = embed "worker.js")`,
     ...textModules.map((file) => `(name = ${capnpText(file)}, text = embed ${capnpText(file)})`),
   ];
   const bindings = [
     ...Object.entries(site.vars).map(([name, value]) => `(name = ${capnpText(name)}, text = ${capnpText(value)})`),
-    `(name = "TOPICS", durableObjectNamespace = "TopicObject")`,
-    ...(hasRelays ? [`(name = "RELAYS", durableObjectNamespace = "RelayObject")`] : []),
-    ...(hasPublishers ? [`(name = "PUBLISHERS", durableObjectNamespace = "PublisherObject")`] : []),
+    ...objects.map(([binding, className]) => `(name = ${capnpText(binding)}, durableObjectNamespace = ${capnpText(className)})`),
   ];
-  const namespaces = [
-    `(className = "TopicObject", uniqueKey = "herald-bench-topics", enableSql = true)`,
-    ...(hasRelays ? [`(className = "RelayObject", uniqueKey = "herald-bench-relays", enableSql = true)`] : []),
-    ...(hasPublishers ? [`(className = "PublisherObject", uniqueKey = "herald-bench-publishers", enableSql = true)`] : []),
-  ];
+  const namespaces = objects.map(
+    ([, className, key]) => `(className = ${capnpText(className)}, uniqueKey = ${capnpText(`herald-bench-${key}`)}, enableSql = true)`,
+  );
   const config = `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (

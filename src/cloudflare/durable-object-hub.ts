@@ -1,8 +1,8 @@
 import { openBrowserStream, type Every, type TopicFrames } from "../core/browser-stream.js";
 import type { Config } from "../core/config.js";
-import type { FramesOptions, Hub } from "../core/hub.js";
+import type { FramesOptions, Hub, StreamOptions } from "../core/hub.js";
 import { SSE_HEADERS } from "../core/sse.js";
-import type { PublishInput, SubscribeOptions } from "../core/topic-channel.js";
+import type { PublishInput } from "../core/topic-channel.js";
 import { connectTopic, type TopicNamespaces } from "./topic-connection.js";
 import { reach, unwrap } from "./rpc.js";
 import { PING_EVERY_BEATS } from "./topic-wire.js";
@@ -28,9 +28,9 @@ export class DurableObjectHub implements Hub {
     return unwrap(await reach(() => this.stub(topic).stats(topic)));
   }
 
-  async subscribe(topic: string, { lastEventId, since, expiresAt }: SubscribeOptions): Promise<Response> {
+  async subscribe(topic: string, { lastEventId, since, expiresAt, slot }: StreamOptions): Promise<Response> {
     const frames = await this.frames(topic, { lastEventId, since });
-    const stream = await openBrowserStream([{ topic, frames }], { config: this.config, cursor: false, expiresAt, every: this.every });
+    const stream = await openBrowserStream([{ topic, frames }], { config: this.config, cursor: false, expiresAt, every: this.every, slot });
     return new Response(stream, { headers: SSE_HEADERS });
   }
 

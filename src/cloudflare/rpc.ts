@@ -36,3 +36,11 @@ export async function reach<T>(call: () => T): Promise<Awaited<T>> {
     throw error;
   }
 }
+
+/** An object's JSON refusal of a connect (errors.ts's errorResponse), as the error it was; Retry-After kept. */
+export async function refusalOf(response: Response): Promise<HeraldError> {
+  const body = (await response.json().catch(() => ({}))) as { error?: ErrorCode; message?: string };
+  const retryAfter = response.headers.get("retry-after");
+  const headers: Record<string, string> = retryAfter === null ? {} : { "retry-after": retryAfter };
+  return new HeraldError(body.error ?? "internal", body.message ?? `the object answered ${response.status}`, headers);
+}

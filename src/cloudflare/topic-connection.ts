@@ -1,11 +1,10 @@
 import type { TopicFrames } from "../core/browser-stream.js";
-import { HeraldError, type ErrorCode } from "../core/errors.js";
 import { WholeFrames } from "../core/frame-reader.js";
 import type { FramesOptions } from "../core/hub.js";
 import type { Env } from "./env.js";
 import { relayName } from "./relay-wire.js";
-import { reach } from "./rpc.js";
-import { CONNECT_HEADERS, PING, PONG } from "./topic-wire.js";
+import { reach, refusalOf } from "./rpc.js";
+import { CONNECT_HEADERS, PING, PING_SLACK, PONG } from "./topic-wire.js";
 
 /** How often the Worker's end tells the object it is alive (PING), in ms: a few heartbeats. */
 export type PingEvery = number;
@@ -40,11 +39,6 @@ export async function connectTopic(
   const ws = response.webSocket;
   if (response.status !== 101 || !ws) throw await refusalOf(response);
   return new SocketFrames(ws, pingEvery, Number(response.headers.get(CONNECT_HEADERS.initialBytes) ?? 0));
-}
-
-async function refusalOf(response: Response): Promise<HeraldError> {
-  const body = (await response.json().catch(() => ({}))) as { error?: ErrorCode; message?: string };
-  return new HeraldError(body.error ?? "internal", body.message ?? `the topic's object answered ${response.status}`);
 }
 
 /**
@@ -95,9 +89,9 @@ class SocketFrames implements TopicFrames {
     this.ping();
   }
 
-  /** A PING if one is due (see SLACK). */
+  /** A PING if one is due (see PING_SLACK). */
   private ping(): void {
-    if (this.ended || Date.now() - this.pingedAt < this.pingEvery * SLACK) return;
+    if (this.ended || Date.now() - this.pingedAt < this.pingEvery * PING_SLACK) return;
     this.pingedAt = Date.now();
     try {
       this.ws.send(PING);
@@ -124,5 +118,3 @@ class SocketFrames implements TopicFrames {
 }
 
 const encoder = new TextEncoder();
-/** A ping due after n heartbeats goes at the n-th, even if that one fires a little early. */
-const SLACK = 0.9;

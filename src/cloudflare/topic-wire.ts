@@ -31,6 +31,9 @@ export const PONG = "pong";
  */
 export const PING_EVERY_BEATS = 4;
 
+/** A ping due after n heartbeats goes at the n-th, even if that one fires a little early. */
+export const PING_SLACK = 0.9;
+
 /**
  * A socket whose Worker sent no PING for this many heartbeats (three pings
  * missed) is closed the next time the object is awake (a publish, a

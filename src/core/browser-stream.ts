@@ -2,7 +2,8 @@ import type { Config } from "./config.js";
 import { formatCursor, type Positions } from "./cursor.js";
 import { HeraldError } from "./errors.js";
 import { framesOf } from "./frame-reader.js";
-import { encodeFrame, encodePosition, encodeRetry, PING } from "./sse.js";
+import { encodeEndNotice, encodeFrame, encodePosition, encodeRetry, PING } from "./sse.js";
+import type { StreamSlot } from "./stream-owners.js";
 import { Subscriber } from "./subscriber.js";
 
 /**
@@ -49,6 +50,8 @@ export interface BrowserStreamOptions {
   /** Epoch ms at which the subscriber's token expires. */
   expiresAt?: number;
   every: Every;
+  /** The stream's place in its owner's count (stream-owners.ts), held until it closes. */
+  slot?: StreamSlot;
 }
 
 /**
@@ -107,8 +110,13 @@ export async function openBrowserStream(members: BrowserStreamMember[], options:
     onClose: () => {
       stopTicking();
       cancelAll();
+      options.slot?.release();
     },
   });
+  const topics = members.map((m) => m.topic);
+  options.slot?.hold((replaced) =>
+    replaced ? out.end("replaced", encodeEndNotice("herald.replaced", topics, options.cursor)) : out.end("shutdown"),
+  );
   // A topic stream ended (its object restarted, the hub is stopping): end the
   // browser's stream too, so the client reconnects with its last id and resumes.
   end = () => out.end("shutdown");
@@ -123,11 +131,12 @@ export async function openBrowserStream(members: BrowserStreamMember[], options:
       lastPing = now;
       out.beat(PING);
       for (const member of members) member.frames.beat?.();
+      options.slot?.beat?.();
     }, beatMs),
   ];
   const expiresAt = out.expiresAt;
   if (expiresAt !== undefined) {
-    const expire = (now: number) => void (expiresAt <= now && out.end("expired", expiredNotice(members, options.cursor)));
+    const expire = (now: number) => void (expiresAt <= now && out.end("expired", encodeEndNotice("herald.expired", topics, options.cursor)));
     stops.push(options.every(expire, Math.max(1000, expiresAt - Date.now() + 1)));
   }
   stopTicking = () => stops.forEach((stop) => stop());
@@ -158,11 +167,6 @@ function headOf(members: BrowserStreamMember[], positions: Positions, cursor: bo
   const topics = members.map((m) => m.topic);
   if (!cursor) return encodePosition(positions.get(topics[0]!)!);
   return encodeFrame({ id: formatCursor("", positions), event: "herald.open", data: JSON.stringify({ topics }) });
-}
-
-function expiredNotice(members: BrowserStreamMember[], cursor: boolean): Uint8Array {
-  const topics = members.map((m) => m.topic);
-  return encodeFrame({ event: "herald.expired", data: JSON.stringify(cursor ? { topics } : { topic: topics[0] }) });
 }
 
 /** For several topics: each event's id becomes the cursor; position frames only move it. */

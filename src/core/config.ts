@@ -1,4 +1,5 @@
 import type { Rate } from "./rate-limits.js";
+import type { StreamsPolicy } from "./stream-owners.js";
 
 /**
  * Every setting Herald reads, its default and its parsing, in one place.
@@ -28,6 +29,12 @@ export interface Config {
   publishRate: Rate;
   /** Publishes a second to one topic, whoever publishes; its burst is one second's worth. 0: no limit. */
   topicPublishRate: Rate;
+  /** Open streams per token `sub`, across topics and both stream routes; 0: no limit. */
+  maxStreamsPerUser: number;
+  /** Past maxStreamsPerUser: refuse the new stream, or end the subject's oldest. */
+  streamsPerUserPolicy: StreamsPolicy;
+  /** Open streams without a subject per client address (IPv6: per /64); 0: no limit. */
+  maxAnonStreamsPerIp: number;
 }
 
 export type RawEnv = Record<string, unknown>;
@@ -51,6 +58,22 @@ function integer(env: RawEnv, name: string, fallback: number, min: number, max: 
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function choice<T extends string>(env: RawEnv, name: string, choices: readonly T[]): T {
+  const raw = text(env, name);
+  if (raw === undefined) return choices[0]!;
+  const value = choices.find((c) => c === raw.toLowerCase());
+  if (value === undefined) throw new ConfigError(`${name} must be one of ${choices.join(", ")}, got "${raw}"`);
+  return value;
+}
+
+function flag(env: RawEnv, name: string): boolean {
+  const raw = text(env, name);
+  if (raw === undefined) return false;
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
 function list(env: RawEnv, name: string): string[] {
@@ -89,6 +112,9 @@ export function parseConfig(env: RawEnv): Config {
     maxTopicsPerStream: integer(env, "MAX_TOPICS_PER_STREAM", 32, 1, 1000),
     publishRate: publishRate(env),
     topicPublishRate: rateOf(integer(env, "TOPIC_PUBLISH_RATE", 0, 0, 1_000_000)),
+    maxStreamsPerUser: integer(env, "MAX_STREAMS_PER_USER", 0, 0, 1_000_000),
+    streamsPerUserPolicy: choice(env, "STREAMS_PER_USER_POLICY", ["refuse", "replace"] as const),
+    maxAnonStreamsPerIp: integer(env, "MAX_ANON_STREAMS_PER_IP", 0, 0, 1_000_000),
   };
 }
 
@@ -120,12 +146,14 @@ export function parseEdgeConfig(env: RawEnv): EdgeConfig {
   };
 }
 
-/** Settings only the Node entry reads: where it listens and stores, and its process-wide cap. */
+/** Settings only the Node entry reads: where it listens and stores, its process-wide cap, whom it trusts. */
 export interface ServerConfig {
   host: string;
   port: number;
   database: string;
   maxConnections: number;
+  /** A proxy in front: the client's address is the last one X-Forwarded-For names, not the socket's. */
+  trustProxy: boolean;
 }
 
 export function parseServerConfig(env: RawEnv): ServerConfig {
@@ -134,5 +162,6 @@ export function parseServerConfig(env: RawEnv): ServerConfig {
     port: integer(env, "PORT", 8080, 0, 65_535),
     database: text(env, "HERALD_DB") ?? "./data/herald.db",
     maxConnections: integer(env, "MAX_CONNECTIONS", 10_000, 1, 10_000_000),
+    trustProxy: flag(env, "TRUST_PROXY"),
   };
 }

@@ -18,6 +18,7 @@ export const ERROR_STATUS = {
   idempotency_key_reused: 409,
   payload_too_large: 413,
   rate_limited: 429,
+  too_many_streams: 429,
   unsupported_media_type: 415,
   topic_full: 503,
   server_full: 503,

@@ -1,8 +1,14 @@
 import type { TopicFrames } from "./browser-stream.js";
+import type { StreamSlot } from "./stream-owners.js";
 import type { PublishInput, PublishResult, SubscribeOptions, TopicStats } from "./topic-channel.js";
 
 /** Where a topic's frames start: its Last-Event-ID, or `since`. */
 export type FramesOptions = Pick<SubscribeOptions, "lastEventId" | "since">;
+
+/** A browser's stream of one topic: where it starts, when its token expires, and its owner's count. */
+export interface StreamOptions extends SubscribeOptions {
+  slot?: StreamSlot;
+}
 
 /**
  * Where the HTTP layer sends a topic's work once a request is authorized:
@@ -11,7 +17,7 @@ export type FramesOptions = Pick<SubscribeOptions, "lastEventId" | "since">;
 export interface Hub {
   publish(topic: string, input: PublishInput): Promise<PublishResult>;
   /** The SSE stream of one topic, as the response to send. */
-  subscribe(topic: string, options: SubscribeOptions): Promise<Response>;
+  subscribe(topic: string, options: StreamOptions): Promise<Response>;
   /**
    * One topic's frames for a stream the caller holds (browser-stream.ts):
    * its position first (after any gap notice), then replay and live events.

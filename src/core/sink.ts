@@ -3,7 +3,7 @@
  * provides one: a bounded ReadableStream (subscriber.ts) where the platform
  * pumps the response; the Node entry writes sockets itself.
  */
-export type CloseReason = "client" | "slow" | "stalled" | "expired" | "shutdown";
+export type CloseReason = "client" | "slow" | "stalled" | "expired" | "shutdown" | "replaced";
 
 export interface Sink {
   readonly isOpen: boolean;

@@ -39,6 +39,15 @@ export function encodePosition(id: string): Uint8Array {
   return encoder.encode(`id: ${id}\n\n`);
 }
 
+/**
+ * The last frame of a stream Herald ends itself (herald.expired,
+ * herald.replaced): it names the stream's topic, or its topics for a stream
+ * of several. It has no id, so it moves no client's position.
+ */
+export function encodeEndNotice(event: string, topics: readonly string[], several: boolean): Uint8Array {
+  return encodeFrame({ event, data: JSON.stringify(several ? { topics } : { topic: topics[0] }) });
+}
+
 export const PING: Uint8Array = encoder.encode(": ping\n\n");
 
 export const SSE_HEADERS: Readonly<Record<string, string>> = {

@@ -4,7 +4,7 @@ import { HeraldError, type ErrorCode } from "./errors.js";
 import { EventLog, type AppendInput } from "./event-log.js";
 import { Fanout } from "./fanout.js";
 import { FrameCache } from "./frame-cache.js";
-import { encodeFrame, encodePosition, encodeRetry, PING } from "./sse.js";
+import { encodeEndNotice, encodeFrame, encodePosition, encodeRetry, PING } from "./sse.js";
 import type { Sql } from "./sql.js";
 import type { CloseReason, Sink, SinkFactory, SinkOptions } from "./sink.js";
 import { Subscriber } from "./subscriber.js";
@@ -168,7 +168,7 @@ export class TopicChannel {
 
   /** Heartbeats and token expiry; the runtime calls it about once a second. */
   tick(now: number): void {
-    this.fanout.expire(now, () => encodeFrame({ event: "herald.expired", data: JSON.stringify({ topic: this.topic }) }));
+    this.fanout.expire(now, () => encodeEndNotice("herald.expired", [this.topic], false));
     // The first tick with streams only starts the clock: they have just
     // opened and sent their position, so a ping now would be one more write
     // to every socket, landing among the first publishes. A tick without

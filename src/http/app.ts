@@ -1,11 +1,12 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
-import { Authenticator, authorizePublish, authorizeSubscribe } from "../core/auth.js";
+import { Authenticator, authorizePublish, authorizeSubscribe, type Grants } from "../core/auth.js";
 import type { Config } from "../core/config.js";
 import { errorResponse, HeraldError } from "../core/errors.js";
 import type { Every } from "../core/browser-stream.js";
 import type { Hub } from "../core/hub.js";
 import { assertIdempotencyKey, parsePublishBody } from "../core/publish-body.js";
+import { ownerRule, type OwnerRule, type StreamSlot } from "../core/stream-owners.js";
 import { assertTopicName } from "../core/topic.js";
 import { authorizeAll, cursorOf, openMultiplexed, requestedTopics, sinceOf } from "./multiplex.js";
 import { readBody } from "./read-body.js";
@@ -25,6 +26,10 @@ export interface Runtime {
   every: Every;
   /** PUBLISH_RATE: takes `n` publishes from the publisher's bucket, or throws `rate_limited` (set only when a rate is). */
   limitPublisher?: (publisher: string, n: number) => Promise<void>;
+  /** MAX_STREAMS_PER_USER, MAX_ANON_STREAMS_PER_IP: takes a new stream's place, or throws `too_many_streams` (set only when a limit is). */
+  admitStream?: (rule: OwnerRule) => Promise<StreamSlot>;
+  /** The address a request came from, as the runtime knows it (undefined: unknown). */
+  clientAddress: (c: Context) => string | undefined;
 }
 
 type Env = { Variables: { runtime: Runtime }; Bindings: object };
@@ -58,7 +63,8 @@ async function subscribe(c: Context<Env>, topic: string): Promise<Response> {
   const grants = token === undefined ? undefined : await auth.verify(token);
   const { expiresAt } = authorizeSubscribe(grants, topic, config);
   const lastEventId = lastEventIdOf(c);
-  return hub.subscribe(topic, { lastEventId, since: lastEventId === undefined ? sinceOf(c) : undefined, expiresAt });
+  const since = lastEventId === undefined ? sinceOf(c) : undefined;
+  return holding(await slotFor(c, grants), (slot) => hub.subscribe(topic, { lastEventId, since, expiresAt, slot }));
 }
 
 async function multiplexed(c: Context<Env>): Promise<Response> {
@@ -68,7 +74,26 @@ async function multiplexed(c: Context<Env>): Promise<Response> {
   const token = subscriberToken(c, runtime.config.tokenCookie);
   const grants = token === undefined ? undefined : await runtime.auth.verify(token);
   const { expiresAt } = authorizeAll(grants, topics, runtime.config);
-  return openMultiplexed(runtime, topics, { positions: cursorOf(c), since: sinceOf(c), expiresAt });
+  const [positions, since] = [cursorOf(c), sinceOf(c)];
+  return holding(await slotFor(c, grants), (slot) => openMultiplexed(runtime, topics, { positions, since, expiresAt, slot }));
+}
+
+/** Takes a new stream's place in its owner's count, when a limit applies (stream-owners.ts). */
+async function slotFor(c: Context<Env>, grants: Grants | undefined): Promise<StreamSlot | undefined> {
+  const { config, admitStream, clientAddress } = c.var.runtime;
+  if (!admitStream) return undefined;
+  const rule = ownerRule(grants?.subject, clientAddress(c), config);
+  return rule && admitStream(rule);
+}
+
+/** Opens a stream in the place taken for it; a stream that fails to open frees its place. */
+async function holding(slot: StreamSlot | undefined, open: (slot: StreamSlot | undefined) => Promise<Response>): Promise<Response> {
+  try {
+    return await open(slot);
+  } catch (error) {
+    slot?.release();
+    throw error;
+  }
 }
 
 async function publish(c: Context<Env>, topic: string): Promise<Response> {

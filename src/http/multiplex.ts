@@ -5,6 +5,7 @@ import { parseCursor, type Positions } from "../core/cursor.js";
 import { HeraldError } from "../core/errors.js";
 import { openBrowserStream } from "../core/browser-stream.js";
 import { SSE_HEADERS } from "../core/sse.js";
+import type { StreamSlot } from "../core/stream-owners.js";
 import { assertTopicName } from "../core/topic.js";
 import type { Runtime } from "./app.js";
 
@@ -55,7 +56,7 @@ export function sinceOf(c: Context): number | undefined {
 export async function openMultiplexed(
   runtime: Runtime,
   topics: string[],
-  options: { positions: Positions; since?: number; expiresAt?: number },
+  options: { positions: Positions; since?: number; expiresAt?: number; slot?: StreamSlot },
 ): Promise<Response> {
   const { hub, config } = runtime;
   // Settled, not all: a refusal must not leave the topics that did open subscribed.
@@ -77,6 +78,7 @@ export async function openMultiplexed(
     cursor: true,
     expiresAt: options.expiresAt,
     every: runtime.every,
+    slot: options.slot,
   });
   return new Response(stream, { headers: SSE_HEADERS });
 }

@@ -3,9 +3,10 @@ import { Counters } from "../core/counters.js";
 import type { TopicFrames } from "../core/browser-stream.js";
 import { HeraldError } from "../core/errors.js";
 import { FrameReader } from "../core/frame-reader.js";
-import type { FramesOptions, Hub } from "../core/hub.js";
-import { SSE_HEADERS } from "../core/sse.js";
-import { TopicChannel, type PublishInput, type SubscribeOptions } from "../core/topic-channel.js";
+import type { SinkOptions } from "../core/sink.js";
+import type { FramesOptions, Hub, StreamOptions } from "../core/hub.js";
+import { encodeEndNotice, SSE_HEADERS } from "../core/sse.js";
+import { TopicChannel, type PublishInput } from "../core/topic-channel.js";
 import { DeferredStreamSink } from "./deferred-stream-sink.js";
 import { SocketGroup } from "./socket-group.js";
 import { SocketSink } from "./socket-sink.js";
@@ -59,11 +60,15 @@ export class NodeHub implements Hub {
     return this.channel(topic).stats(Date.now());
   }
 
-  async subscribe(topic: string, options: SubscribeOptions): Promise<Response> {
+  async subscribe(topic: string, { slot, ...options }: StreamOptions): Promise<Response> {
     this.assertRoom();
     const channel = this.channel(topic);
     const now = Date.now();
-    const sink = channel.subscribe(options, now, (o) => new SocketSink(o, this.batch, this.groups.get(channel)!));
+    const onClosed = (o: SinkOptions): SinkOptions => (slot ? { ...o, onClose: (s, reason) => (slot.release(), o.onClose(s, reason)) } : o);
+    const sink = channel.subscribe(options, now, (o) => new SocketSink(onClosed(o), this.batch, this.groups.get(channel)!));
+    // After the open batch's commit, as a tick ends streams: an ending stream sends what it holds at once.
+    const end = (replaced: boolean) => (replaced ? sink.end("replaced", encodeEndNotice("herald.replaced", [topic], false)) : sink.end("shutdown"));
+    slot?.hold((replaced) => void this.batch.settled().then(() => end(replaced), () => {}));
     const id = String(++this.lastStreamId);
     this.unclaimed.set(id, { sink, since: now });
     return new Response(null, { headers: { ...SSE_HEADERS, connection: "close", [ATTACH_HEADER]: id } });

@@ -8,10 +8,12 @@ import { Authenticator } from "../core/auth.js";
 import { parseConfig, parseServerConfig, type RawEnv } from "../core/config.js";
 import { errorResponse, HeraldError, type ErrorCode } from "../core/errors.js";
 import { RateLimits } from "../core/rate-limits.js";
+import { StreamOwners } from "../core/stream-owners.js";
 import { applyMigrations } from "../core/sql.js";
 import { createApp, type Runtime } from "../http/app.js";
 import { MIGRATIONS } from "../migrations.js";
 import { writeResponse } from "./bare-response.js";
+import { clientAddressOf, type NodeBindings } from "./client-address.js";
 import { metricsText } from "./metrics.js";
 import { NodeHub } from "./node-hub.js";
 import { openSqlite } from "./sql.js";
@@ -46,31 +48,34 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
   const hub = new NodeHub(sql, config, server.maxConnections);
   const publishers = new RateLimits(config.publishRate);
   const refusals = new Map<ErrorCode, number>();
+  const owners = new StreamOwners();
   const runtime: Runtime = {
     config,
     hub,
     auth: new Authenticator(config),
     every: hub.every,
     limitPublisher: config.publishRate.rate > 0 ? async (publisher, n) => publishers.take(publisher, n, Date.now(), "this publisher") : undefined,
+    admitStream: config.maxStreamsPerUser > 0 || config.maxAnonStreamsPerIp > 0 ? async (rule) => owners.admit(rule) : undefined,
+    clientAddress: clientAddressOf(server.trustProxy),
     onRefusal: (error) => {
       refusals.set(error.code, (refusals.get(error.code) ?? 0) + 1);
     },
   };
-  const app = createApp<object>(() => runtime);
+  const app = createApp<NodeBindings>(() => runtime);
   let closing = false;
   const fetch = async (request: Request, env: HttpBindings | Http2Bindings): Promise<Response> => {
     // @hono/node-server lets some Hosts through unparsed (1.2.3.256): a URL that cannot be built is the client's error.
     const url = URL.parse(request.url);
     if (url === null) return errorResponse(new HeraldError("bad_request", "malformed request: its Host and target make no URL"));
+    // (The server is plain HTTP/1.1: `outgoing` is a ServerResponse.)
+    const { incoming, outgoing } = env as HttpBindings;
     const response =
       request.method === "GET" && url.pathname === "/metrics"
         ? new Response(metricsText({ counters: hub.counters, topics: hub.topics, refusals, commits: hub.commits }), {
             headers: { "content-type": "text/plain; version=0.0.4" },
           })
-        : await app.fetch(request, {});
+        : await app.fetch(request, { address: incoming.socket.remoteAddress });
     const sink = hub.claim(response);
-    // (The server is plain HTTP/1.1: `outgoing` is a ServerResponse.)
-    const { outgoing } = env as HttpBindings;
     if (sink === undefined) {
       // Once closing, a keep-alive connection would otherwise idle on until the drain ends it.
       if (closing) outgoing.setHeader("connection", "close");
@@ -82,7 +87,7 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
 
   const http = createServer(getRequestListener(fetch, { hostname: server.host, errorHandler: requestFailed }));
   const door = openStreamDoor(http, async (request, socket) => {
-    const response = await app.fetch(request, {});
+    const response = await app.fetch(request, { address: socket.remoteAddress });
     const sink = hub.claim(response);
     if (sink === undefined) return writeResponse(socket, response);
     startOnSocket(sink, response, socket);

@@ -12,6 +12,8 @@ export function workerTarget(): Target {
     profile: bindings.HERALD_TEST_PROFILE as ProfileName,
     privateJwks: JSON.parse(bindings.HERALD_TEST_PRIVATE_JWKS!) as JWK[],
     fetch: (path, init) => (exports as unknown as { default: Fetcher }).default.fetch(new Request(`http://herald.test${path}`, init)),
+    // Cloudflare sets it on every request.
+    fromAddress: (address) => ({ "cf-connecting-ip": address }),
     async restartTopic(topic) {
       await evictDurableObject(bindings.TOPICS.get(bindings.TOPICS.idFromName(topic)));
     },

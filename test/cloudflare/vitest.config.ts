@@ -52,6 +52,8 @@ export const standard = workersProject("standard", "workers-standard", ["test/cl
 export const tight = workersProject("tight");
 export const relayed = workersProject("relayed");
 export const rated = workersProject("rated");
+export const streams = workersProject("streams", "workers-streams", ["test/cloudflare/streams.test.ts", "test/cloudflare/stream-owner-object.test.ts"]);
+export const replacing = workersProject("replacing");
 /** The limits, with every stream on a relay: MAX_SUBSCRIBERS_PER_TOPIC counts the whole tree. */
 export const tightRelayed = workersProject("tight", "workers-tight-relayed", ["test/cloudflare/tight.test.ts"], { RELAY_AFTER: "0", MAX_RELAYS: "2" });
 export const relays = workersProject("standard", "workers-relays", ["test/cloudflare/relays.test.ts"], RELAY_TREE);

@@ -15,6 +15,8 @@ export interface Target {
   privateJwks: JWK[];
   /** Drops the hub's in-memory state of a topic, keeping its storage. */
   restartTopic?(topic: string): Promise<void>;
+  /** Headers that make a request come from `address`, as the entry learns a client's address. */
+  fromAddress?(address: string): Record<string, string>;
 }
 
 export type TargetSource = () => Target;

@@ -21,6 +21,14 @@ export const PROFILES = {
   relayed: { ...standard, RELAY_AFTER: "0", MAX_RELAYS: "2" },
   /** Publish rates small enough to pass in a test: 3 at once then 2 a second per publisher, 4 a second per topic. */
   rated: { ...standard, PUBLISH_RATE: "2", PUBLISH_BURST: "3", TOPIC_PUBLISH_RATE: "4" },
+  /**
+   * Two streams per user, refused past that, and two anonymous streams per
+   * address (on Node behind a trusted proxy: the tests name each client's
+   * address in X-Forwarded-For; on Workers in CF-Connecting-IP).
+   */
+  streams: { ...standard, MAX_STREAMS_PER_USER: "2", MAX_ANON_STREAMS_PER_IP: "2", TRUST_PROXY: "true" },
+  /** Two streams per user, the oldest ended past that. */
+  replacing: { ...standard, MAX_STREAMS_PER_USER: "2", STREAMS_PER_USER_POLICY: "replace" },
   tight: {
     JWT_SECRET: TEST_SECRET,
     HISTORY_LIMIT: "5",

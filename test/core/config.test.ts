@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig, parseEdgeConfig } from "../../src/core/config.js";
+import { ConfigError, parseConfig, parseEdgeConfig, parseServerConfig } from "../../src/core/config.js";
 
 describe("config", () => {
   it("has the documented defaults", () => {
@@ -22,8 +22,25 @@ describe("config", () => {
       maxTopicsPerStream: 32,
       publishRate: { rate: 0, burst: 1 },
       topicPublishRate: { rate: 0, burst: 1 },
+      maxStreamsPerUser: 0,
+      streamsPerUserPolicy: "refuse",
+      maxAnonStreamsPerIp: 0,
     });
     expect(parseEdgeConfig({})).toEqual({ relayAfter: 1000, maxRelays: 100 });
+    expect(parseServerConfig({})).toMatchObject({ trustProxy: false });
+  });
+
+  it("reads the stream limits, their policy and whether a proxy is trusted", () => {
+    expect(parseConfig({ MAX_STREAMS_PER_USER: "3", STREAMS_PER_USER_POLICY: "Replace", MAX_ANON_STREAMS_PER_IP: "20" })).toMatchObject({
+      maxStreamsPerUser: 3,
+      streamsPerUserPolicy: "replace",
+      maxAnonStreamsPerIp: 20,
+    });
+    expect(() => parseConfig({ STREAMS_PER_USER_POLICY: "kick" })).toThrow('STREAMS_PER_USER_POLICY must be one of refuse, replace, got "kick"');
+    expect(() => parseConfig({ MAX_STREAMS_PER_USER: "-1" })).toThrow(/MAX_STREAMS_PER_USER/);
+    expect(parseServerConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);
+    expect(parseServerConfig({ TRUST_PROXY: "0" }).trustProxy).toBe(false);
+    expect(() => parseServerConfig({ TRUST_PROXY: "sometimes" })).toThrow('TRUST_PROXY must be true or false, got "sometimes"');
   });
 
   it("reads publish rates, the burst defaulting to one second's worth", () => {

@@ -31,6 +31,8 @@ export function nodeTarget(profile: ProfileName): () => Target {
       privateJwks: keys.privateJwks,
       fetch: (path, init) => running.fetch(path, init),
       restartTopic: () => running.crashAndRestart(),
+      // As a proxy in front would say it (the profiles that count addresses set TRUST_PROXY).
+      fromAddress: (address) => ({ "x-forwarded-for": `203.0.113.250, ${address}` }),
     };
   });
 

@@ -1,4 +1,5 @@
 import { copyFileSync, mkdtempSync } from "node:fs";
+import { get as httpGet, type IncomingMessage } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -130,6 +131,30 @@ describe("node process", () => {
     expect((await publish(target, topic, { data: 2 }, { token })).status).toBe(429);
     expect(await metric(hub, "herald_rate_limited_total")).toBe(1);
     expect(await metric(hub, 'herald_refusals_total{reason="rate_limited"}')).toBe(1);
+  });
+
+  it("counts anonymous streams by the socket's address, on both of its paths; X-Forwarded-For only with TRUST_PROXY", async () => {
+    const { hub, target } = await startHub({ PUBLIC_TOPICS: "open:*", MAX_ANON_STREAMS_PER_IP: "1" });
+    const topic = `open:${uniqueTopic()}`;
+    // A plain stream request (answered on the bare socket), then a multiplexed one (node:http's).
+    const first = await subscribe(target, topic, { token: null, headers: { "x-forwarded-for": "198.51.100.1" } });
+    const refused = await subscribeRaw(target, "", { token: null, query: { topics: topic }, headers: { "x-forwarded-for": "198.51.100.2" } }, "/stream");
+    expect(refused.status).toBe(429);
+    expect(await metric(hub, 'herald_refusals_total{reason="too_many_streams"}')).toBe(1);
+    // Another address on the same machine is another client.
+    const url = new URL(`/topics/${topic}`, hub.url);
+    const other = await new Promise<IncomingMessage>((resolve, reject) =>
+      httpGet({ host: url.hostname, port: url.port, path: url.pathname, localAddress: "127.0.0.2" }, resolve).on("error", reject),
+    );
+    expect(other.statusCode).toBe(200);
+    other.destroy();
+    await first.close();
+
+    const proxied = await startHub({ PUBLIC_TOPICS: "open:*", MAX_ANON_STREAMS_PER_IP: "1", TRUST_PROXY: "1" });
+    const from = (address: string) => ({ token: null, headers: { "x-forwarded-for": address } });
+    await subscribe(proxied.target, topic, from("198.51.100.1"));
+    await subscribe(proxied.target, topic, from("198.51.100.2"));
+    expect((await subscribeRaw(proxied.target, topic, from("203.0.113.9, 198.51.100.2"))).status).toBe(429);
   });
 
   it("commits concurrent publishes together, and delivers them all in id order after the commit", async () => {

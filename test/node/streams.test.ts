@@ -1,0 +1,4 @@
+import { streamLimitsContract } from "../contract/streams.contract.js";
+import { nodeTarget } from "./node-target.js";
+
+streamLimitsContract(nodeTarget("streams"));
