@@ -1,6 +1,6 @@
 import { backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 import { HeraldClientError } from "./error.js";
-import { EXPIRED, GAP, gapOf, heraldEvent, NOTICES, OPEN } from "./events.js";
+import { EXPIRED, GAP, gapOf, heraldEvent, NOTICES, OPEN, REPLACED } from "./events.js";
 import { Listeners } from "./listeners.js";
 import { isFinalRefusal, NOT_A_STREAM, probe } from "./probe.js";
 import { streamUrl } from "./stream-url.js";
@@ -196,6 +196,7 @@ export class HeraldConnection<Events extends Record<string, unknown>> implements
     this.#any.emit(event);
     // A handler may have closed the client or changed its topics meanwhile.
     if (name === EXPIRED && source === this.#source) this.#expired(source);
+    if (name === REPLACED && source === this.#source) this.#replaced();
   }
 
   #opened(): void {
@@ -234,7 +235,7 @@ export class HeraldConnection<Events extends Record<string, unknown>> implements
     const final = answer.status === 401 || answer.code === NOT_A_STREAM || isFinalRefusal(answer.status);
     const error = new HeraldClientError(answer.code, answer.message, final, answer.status);
     if (final) this.#fail(error);
-    else this.#retry(false, error);
+    else this.#retry(false, error, answer.retryAfterMs);
   }
 
   #expired(source: EventSourceLike): void {
@@ -246,6 +247,15 @@ export class HeraldConnection<Events extends Record<string, unknown>> implements
     this.#retry(true);
   }
 
+  /**
+   * Reconnecting would only end the newer stream in turn (and that one
+   * would come back for this one): stop, and say why.
+   */
+  #replaced(): void {
+    const message = "another stream of the same user took this one's place (the hub's MAX_STREAMS_PER_USER): this one will not reconnect";
+    this.#fail(new HeraldClientError("replaced", message, true));
+  }
+
   /** A token function, or a cookie (no token option): a refused or expired credential may be renewed. */
   get #renewable(): boolean {
     return typeof this.#options.token !== "string";
@@ -254,9 +264,10 @@ export class HeraldConnection<Events extends Record<string, unknown>> implements
   /**
    * Reconnects after a failure. A token refresh (`refresh`, without an
    * error) goes at once the first time; anything else waits for the
-   * backoff, and `error` is reported as one the client gets over.
+   * backoff, or at least what the hub asked (`retryAfterMs`, from a 429's
+   * Retry-After), and `error` is reported as one the client gets over.
    */
-  #retry(refresh: boolean, error?: HeraldClientError): void {
+  #retry(refresh: boolean, error?: HeraldClientError, retryAfterMs = 0): void {
     const attempt = this.#countFailure();
     if (attempt > this.#backoff.maxAttempts) {
       const reason = error?.message ?? "the token kept being refused";
@@ -264,7 +275,7 @@ export class HeraldConnection<Events extends Record<string, unknown>> implements
     }
     if (error) this.#errors.emit(error);
     const immediate = refresh && !error && attempt === 1;
-    const delay = immediate ? 0 : backoffDelay(error ? attempt : attempt - 1, this.#backoff);
+    const delay = immediate ? 0 : Math.max(retryAfterMs, backoffDelay(error ? attempt : attempt - 1, this.#backoff));
     const generation = this.#generation;
     this.#setState("connecting");
     this.#timer = setTimeout(() => {

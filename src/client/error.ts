@@ -6,7 +6,8 @@
  * (the token function threw, returned nothing, or returned the refused
  * token again), `unavailable` (`backoff.maxAttempts` failed reconnects in a
  * row), `not_a_stream` (the URL answered 200 with something else, e.g. a
- * web page: it is not the hub's).
+ * web page: it is not the hub's), `replaced` (a newer stream of the same
+ * user took this one's place: the hub's STREAMS_PER_USER_POLICY=replace).
  */
 export class HeraldClientError extends Error {
   override readonly name = "HeraldClientError";

@@ -5,10 +5,12 @@ import type { HeraldEvent, HeraldGap, MessageEventLike } from "./types.js";
 export const OPEN = "herald.open";
 export const GAP = "herald.gap";
 export const EXPIRED = "herald.expired";
-export const NOTICES = [OPEN, GAP, EXPIRED] as const;
+/** A newer stream of the same user took this one's place (STREAMS_PER_USER_POLICY=replace). */
+export const REPLACED = "herald.replaced";
+export const NOTICES = [OPEN, GAP, EXPIRED, REPLACED] as const;
 
 /** Notices sent without an `id:` line. */
-const WITHOUT_ID = new Set([GAP, EXPIRED]);
+const WITHOUT_ID = new Set([GAP, EXPIRED, REPLACED]);
 
 /**
  * A dispatched MessageEvent as a HeraldEvent. A notice without an id of its

@@ -7,6 +7,8 @@ export interface ProbeResult {
   status?: number;
   code: string;
   message: string;
+  /** The hub's Retry-After (a 429, a 503), in ms. */
+  retryAfterMs?: number;
 }
 
 /**
@@ -42,7 +44,14 @@ export async function probe(fetchFn: FetchLike, url: string, withCredentials: bo
     status: response.status,
     code: typeof body.error === "string" ? body.error : `http_${response.status}`,
     message: typeof body.message === "string" ? body.message : `the hub answered ${response.status}`,
+    retryAfterMs: retryAfterOf(response.headers?.get("retry-after")),
   };
+}
+
+/** Retry-After in seconds (the hub never sends the date form), capped at an hour. */
+function retryAfterOf(header: string | null | undefined): number | undefined {
+  if (header === null || header === undefined || !/^\d+$/.test(header.trim())) return undefined;
+  return Math.min(Number(header.trim()), 3600) * 1000;
 }
 
 /** Refusals that asking again will not change. */

@@ -1,16 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
 import { parseConfig } from "../core/config.js";
 import { errorResponse, HeraldError } from "../core/errors.js";
-import { admit } from "../core/stream-owners.js";
+import { admit, type OwnerRule } from "../core/stream-owners.js";
 import type { Env } from "./env.js";
-import { REPLACED_CLOSE, ruleOf } from "./stream-owner-wire.js";
+import { HELD, REPLACED_CLOSE, ruleOf } from "./stream-owner-wire.js";
 import { PING, PONG, sendableCloseCode, STALE_AFTER_BEATS } from "./topic-wire.js";
 
-/** When a socket opened: its order among the owner's streams, kept through hibernation. */
-interface OpenedAt {
+/** What a socket keeps through hibernation: when it opened (its order among the owner's streams), under which rule. */
+interface Opened {
   at: number;
   /** Breaks ties between opens of the same millisecond. */
   n: number;
+  rule: OwnerRule;
 }
 
 /**
@@ -29,16 +30,16 @@ export class StreamOwnerObject extends DurableObject<Env> {
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
   }
 
-  /** A new stream of the owner: 101 with its socket (after ending any it replaces), or `too_many_streams`. */
+  /** A new stream of the owner: 101 with its socket, or `too_many_streams` under the policy `refuse`. */
   override async fetch(request: Request): Promise<Response> {
     try {
       if (request.headers.get("upgrade") !== "websocket") throw new Error("StreamOwnerObject is reached only by the Worker's WebSocket");
       const rule = ruleOf(request.headers);
       const now = Date.now();
-      for (const ws of admit(this.openSockets(now), rule)) close(ws, REPLACED_CLOSE, "replaced");
+      if (rule.policy === "refuse") admit(this.openSockets(now), rule);
       const pair = new WebSocketPair();
       this.ctx.acceptWebSocket(pair[1]);
-      pair[1].serializeAttachment({ at: now, n: ++this.opens } satisfies OpenedAt);
+      pair[1].serializeAttachment({ at: now, n: ++this.opens, rule } satisfies Opened);
       return new Response(null, { status: 101, webSocket: pair[0] });
     } catch (error) {
       if (error instanceof HeraldError) return errorResponse(error);
@@ -46,8 +47,12 @@ export class StreamOwnerObject extends DurableObject<Env> {
     }
   }
 
-  override webSocketMessage(): void {
-    // The Worker sends only PING, which the platform answers.
+  /** HELD: the socket's stream is open, and makes room under the policy `replace` (PING the platform answers). */
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    const opened = ws.deserializeAttachment() as Opened | null;
+    if (message !== HELD || !opened) return;
+    const others = this.openSockets(Date.now()).filter((other) => other !== ws);
+    for (const replaced of admit(others, opened.rule)) close(replaced, REPLACED_CLOSE, "replaced");
   }
 
   override webSocketClose(ws: WebSocket, code: number): void {
@@ -65,10 +70,11 @@ export class StreamOwnerObject extends DurableObject<Env> {
    * counted: the object keeps no clock, and a count is only read here.
    */
   private openSockets(now: number): WebSocket[] {
-    const open: Array<{ ws: WebSocket; opened: OpenedAt }> = [];
+    const open: Array<{ ws: WebSocket; opened: Opened }> = [];
     for (const ws of this.ctx.getWebSockets()) {
       if (ws.readyState !== WebSocket.OPEN) continue;
-      const opened = (ws.deserializeAttachment() as OpenedAt | null) ?? { at: 0, n: 0 };
+      const opened = ws.deserializeAttachment() as Opened | null;
+      if (!opened) continue;
       const lastPing = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
       if (now - Math.max(lastPing, opened.at) > STALE_AFTER_BEATS * this.heartbeatMs) close(ws, 1001, "stale");
       else open.push({ ws, opened });

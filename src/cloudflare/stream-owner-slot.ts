@@ -1,7 +1,7 @@
 import type { OwnerRule, StreamSlot } from "../core/stream-owners.js";
 import type { Env } from "./env.js";
 import { reach, refusalOf } from "./rpc.js";
-import { REPLACED_CLOSE, ruleHeaders } from "./stream-owner-wire.js";
+import { HELD, REPLACED_CLOSE, ruleHeaders } from "./stream-owner-wire.js";
 import type { PingEvery } from "./topic-connection.js";
 import { PING, PING_SLACK } from "./topic-wire.js";
 
@@ -15,7 +15,7 @@ export async function takeOwnerSlot(namespace: Env["STREAM_OWNERS"], rule: Owner
   const response = await reach(() => stub.fetch("https://owner.internal/streams", { headers: ruleHeaders(rule) }));
   const ws = response.webSocket;
   if (response.status !== 101 || !ws) throw await refusalOf(response);
-  return new OwnerSocket(ws, pingEvery);
+  return new OwnerSocket(ws, pingEvery, rule.policy === "replace");
 }
 
 /**
@@ -32,6 +32,7 @@ class OwnerSocket implements StreamSlot {
   constructor(
     private readonly ws: WebSocket,
     private readonly pingEvery: PingEvery,
+    private readonly replacing: boolean,
   ) {
     ws.accept();
     ws.addEventListener("close", ({ code }) => this.lost(code === REPLACED_CLOSE));
@@ -40,17 +41,14 @@ class OwnerSocket implements StreamSlot {
 
   hold(end: (replaced: boolean) => void): void {
     this.end = end;
-    if (this.endedBy !== undefined) end(this.endedBy);
+    if (this.endedBy !== undefined) return end(this.endedBy);
+    if (this.replacing) this.send(HELD);
   }
 
   beat(): void {
     if (this.released || Date.now() - this.pingedAt < this.pingEvery * PING_SLACK) return;
     this.pingedAt = Date.now();
-    try {
-      this.ws.send(PING);
-    } catch {
-      this.lost(false);
-    }
+    this.send(PING);
   }
 
   release(): void {
@@ -65,6 +63,14 @@ class OwnerSocket implements StreamSlot {
     this.endedBy = replaced;
     this.close(1000, "closed");
     this.end?.(replaced);
+  }
+
+  private send(message: string): void {
+    try {
+      this.ws.send(message);
+    } catch {
+      this.lost(false);
+    }
   }
 
   private close(code: number, reason: string): void {

@@ -6,10 +6,12 @@ import type { OwnerRule, StreamsPolicy } from "../core/stream-owners.js";
  * (MAX_STREAMS_PER_USER, MAX_ANON_STREAMS_PER_IP) holds one WebSocket to its
  * owner's object, opened with `Upgrade: websocket` and these headers, which
  * the object answers with 101, or with a JSON refusal (`too_many_streams`).
- * The Worker sends only PING, every few heartbeats (topic-wire.ts), which the
- * platform answers without waking the object. The object closes the socket
- * with REPLACED_CLOSE when a newer stream of the owner takes its place; the
- * Worker closes it when its stream ends.
+ * The Worker sends PING every few heartbeats (topic-wire.ts), which the
+ * platform answers without waking the object, and under the policy
+ * `replace` HELD once its stream is open: only then does the object close
+ * the owner's oldest sockets past the limit, with REPLACED_CLOSE, so a
+ * stream that failed to open replaces none. The Worker closes its socket
+ * when its stream ends.
  */
 export const OWNER_HEADERS = {
   owner: "x-herald-owner",
@@ -19,6 +21,8 @@ export const OWNER_HEADERS = {
 
 /** In the range RFC 6455 leaves to applications. */
 export const REPLACED_CLOSE = 4001;
+
+export const HELD = "held";
 
 export function ruleHeaders(rule: OwnerRule): Record<string, string> {
   return { upgrade: "websocket", [OWNER_HEADERS.owner]: rule.owner, [OWNER_HEADERS.limit]: String(rule.limit), [OWNER_HEADERS.policy]: rule.policy };

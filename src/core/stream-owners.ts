@@ -59,9 +59,11 @@ export function tooManyStreams(rule: OwnerRule): HeraldError {
 }
 
 /**
- * Admits a new stream of an owner whose open streams are `open`, oldest
- * first: returns those it replaces (none while under the limit), or throws
- * `too_many_streams` under the policy `refuse`.
+ * What a new stream of an owner does to its open streams `open`, oldest
+ * first: under the policy `refuse`, nothing, or `too_many_streams` thrown if
+ * they are at the limit, checked as the stream asks; under `replace`, the
+ * oldest of them to end to make room, decided once the new stream is open,
+ * so a stream that fails to open (a full topic, a probe) ends none.
  */
 export function admit<T>(open: readonly T[], rule: OwnerRule): T[] {
   if (open.length < rule.limit) return [];
@@ -98,16 +100,22 @@ export class StreamOwners {
     return this.owners.size;
   }
 
-  /** Takes a place for a new stream under `rule`, ending (or refusing) as the rule says. */
+  /** Takes a place for a new stream under `rule`, or refuses it; a replacing rule makes room once the stream is held. */
   admit(rule: OwnerRule): StreamSlot {
     let open = this.owners.get(rule.owner);
-    for (const replaced of admit([...(open ?? [])], rule)) replaced.replace();
+    if (rule.policy === "refuse") admit([...(open ?? [])], rule);
     if (!open) this.owners.set(rule.owner, (open = new Set()));
-    const slot = new LocalSlot(() => {
-      open.delete(slot);
-      if (open.size === 0 && this.owners.get(rule.owner) === open) this.owners.delete(rule.owner);
-    });
-    open.add(slot);
+    const slots = open;
+    const slot = new LocalSlot(
+      () => {
+        for (const replaced of admit([...slots].filter((other) => other !== slot), rule)) replaced.replace();
+      },
+      () => {
+        slots.delete(slot);
+        if (slots.size === 0 && this.owners.get(rule.owner) === slots) this.owners.delete(rule.owner);
+      },
+    );
+    slots.add(slot);
     return slot;
   }
 }
@@ -117,11 +125,15 @@ class LocalSlot implements StreamSlot {
   private replaced = false;
   private released = false;
 
-  constructor(private readonly forget: () => void) {}
+  constructor(
+    private readonly opened: () => void,
+    private readonly forget: () => void,
+  ) {}
 
   hold(end: (replaced: boolean) => void): void {
     this.end = end;
-    if (this.replaced) end(true);
+    if (this.replaced) return end(true);
+    this.opened();
   }
 
   /** A newer stream took this one's place: it counts no more from now. */

@@ -50,6 +50,7 @@ function start(): void {
   for (const name of eventNames()) current.on(name, mine((event) => feed.event(event)));
   current.on("herald.open", mine((event) => feed.notice("", `stream open: ${event.json<{ topics: string[] }>().topics.join(", ")}`)));
   current.on("herald.expired", mine(() => feed.notice("", "token expired")));
+  current.on("herald.replaced", mine(() => feed.notice("", "replaced by a newer stream of the same user")));
   current.onGap((gap) => {
     if (current !== client) return;
     gaps += 1;
@@ -81,6 +82,7 @@ const HINTS: Record<string, string> = {
   invalid_token: "Paste a fresh token, or give a token URL so the page can fetch one, then Connect.",
   token_expired: "Paste a fresh token, or give a token URL so the page can refresh it by itself, then Connect.",
   forbidden: "Remove that topic, or use a token that may read it, then Connect.",
+  replaced: "This page's stream was closed for a newer one of the same user (another tab?). Connect to take it back.",
 };
 
 function showError(error: HeraldClientError): void {

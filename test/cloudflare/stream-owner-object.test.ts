@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/cloudflare/env.js";
-import { REPLACED_CLOSE, ruleHeaders } from "../../src/cloudflare/stream-owner-wire.js";
+import { HELD, REPLACED_CLOSE, ruleHeaders } from "../../src/cloudflare/stream-owner-wire.js";
 import { PING } from "../../src/cloudflare/topic-wire.js";
 import type { OwnerRule } from "../../src/core/stream-owners.js";
 import { eventually, uniqueTopic } from "../contract/harness.js";
@@ -19,14 +19,18 @@ async function take(rule: OwnerRule): Promise<{ response: Response; ws?: WebSock
 }
 
 describe("a stream owner's object", () => {
-  it("closes the oldest socket with REPLACED_CLOSE when replacing, and only that one", async () => {
+  it("closes the oldest socket with REPLACED_CLOSE once a new stream is held, and only that one", async () => {
     const rule: OwnerRule = { owner: `sub:${uniqueTopic()}`, limit: 2, policy: "replace" };
     const [a, b] = [await take(rule), await take(rule)];
     const c = await take(rule);
     expect(c.response.status).toBe(101);
+    // A stream that never opened (it closes its socket unheld) replaces none.
+    const failed = await take(rule);
+    failed.ws!.close(1000, "stream failed");
+    c.ws!.send(HELD);
     await eventually(async () => a.closes.length > 0, 5000, "the oldest to be closed");
     expect(a.closes).toEqual([REPLACED_CLOSE]);
-    await take(rule);
+    (await take(rule)).ws!.send(HELD);
     await eventually(async () => b.closes.length > 0, 5000, "the next oldest to be closed");
     expect(b.closes).toEqual([REPLACED_CLOSE]);
     expect(c.closes).toEqual([]);

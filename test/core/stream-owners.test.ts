@@ -54,14 +54,21 @@ describe("stream owners", () => {
     expect(owners.size).toBe(0);
 
     const ended: string[] = [];
+    const held = (name: string) => (replaced: boolean) => ended.push(`${name}:${replaced}`);
     const first = owners.admit(replace);
-    first.hold((replaced) => ended.push(`first:${replaced}`));
+    first.hold(held("first"));
     const second = owners.admit(replace);
-    // Replaced before it was held (still opening): it ends as soon as it is.
-    owners.admit(replace);
+    const third = owners.admit(replace);
+    // Room is made once the new stream is open, not as it asks.
+    expect(ended).toEqual([]);
+    third.hold(held("third"));
     expect(ended).toEqual(["first:true"]);
-    owners.admit(replace);
-    second.hold((replaced) => ended.push(`second:${replaced}`));
+    // A stream that never opened ends none.
+    owners.admit(replace).release();
+    expect(ended).toEqual(["first:true"]);
+    // Replaced while still opening: it ends as soon as it is held.
+    owners.admit(replace).hold(held("fourth"));
+    second.hold(held("second"));
     expect(ended).toEqual(["first:true", "second:true"]);
     expect(() => owners.admit({ ...refuse, owner: "sub:bob" })).not.toThrow();
   });
