@@ -251,29 +251,40 @@ async function publish(cmd: PublishCommand): Promise<PublishReport> {
     return head + pad.slice(0, Math.max(0, payloadBytes - head.length - 2)) + '"}';
   };
 
+  // A batch (POST /publish) carries `batch` events of one topic, each the body a single publish would send.
+  const batch = cmd.batch ?? 1;
+  const batchHeaders = headers.replace(/content-type: [^\r]*/i, "Content-Type: application/json");
+  const request = (topic: string): { path: string; head: string; text: string } => {
+    const first = (lastSeq[topic] ?? 0) + 1;
+    lastSeq[topic] = first + batch - 1;
+    if (batch === 1) return { path: endpoint.publishPath.replace("{topic}", topic), head: headers, text: body(first) };
+    const events = Array.from({ length: batch }, (_, i) => ({ topic, data: body(first + i) }));
+    return { path: endpoint.batchPath!, head: batchHeaders, text: JSON.stringify({ events }) };
+  };
+
   const send = (conn: PostConnection): void => {
     const topic = topics[topicIndex++ % topics.length]!;
-    const seq = (lastSeq[topic] = (lastSeq[topic] ?? 0) + 1);
     const sentAt = nowMs();
     const phase = phaseAt(sentAt);
-    phase.sent++;
+    phase.sent += batch;
     inFlight++;
-    conn.post(endpoint.publishPath.replace("{topic}", topic), headers, body(seq)).then(
+    const { path, head, text } = request(topic);
+    conn.post(path, head, text).then(
       (result) => {
         inFlight--;
         phase.latency.add((nowMs() - sentAt) * 1000);
         if (result.status >= 200 && result.status < 300) {
-          phase.acked++;
-          phase.ackedByTopic[topic] = (phase.ackedByTopic[topic] ?? 0) + 1;
+          phase.acked += batch;
+          phase.ackedByTopic[topic] = (phase.ackedByTopic[topic] ?? 0) + batch;
         } else {
-          phase.failed++;
+          phase.failed += batch;
           if (errors.length < 10) errors.push(`HTTP ${result.status}: ${result.body.slice(0, 200)}`);
         }
         release(conn);
       },
       (error: Error) => {
         inFlight--;
-        phase.failed++;
+        phase.failed += batch;
         if (errors.length < 10) errors.push(error.message);
         // Replace the broken connection, so the in-flight count holds.
         new PostConnection(endpoint.port).open().then(release, (e: Error) => errors.length < 10 && errors.push(e.message));

@@ -12,6 +12,8 @@ export interface Endpoint {
   publishPath: string;
   subscribeHeaders: Record<string, string>;
   publishHeaders: Record<string, string>;
+  /** Herald's batch publish (POST, JSON `{"events": [...]}`, the publish headers' token). */
+  batchPath?: string;
 }
 
 /** Monotonic ms with µs precision, the same clock in every thread of the process. */
@@ -108,6 +110,8 @@ export interface PublishCommand {
   /** Stop after this many publishes, if sooner than durationMs. */
   count?: number;
   payloadBytes: number;
+  /** Events per request, sent to `endpoint.batchPath`; absent: one per request. */
+  batch?: number;
   /** Where each topic's seq starts, so a second phase continues the first. */
   startSeq: Record<string, number>;
   /** When (nowMs) to send the first publish; its connections are opened before. */

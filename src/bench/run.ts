@@ -9,6 +9,7 @@ import { cpuModel, loadAverage, memTotalGiB } from "./proc-stats.ts";
 import { chartSvg, markdown, summarise, type BenchMeta } from "./report.ts";
 import { casesFor, runCase, SCENARIO_IDS, type Case, type RunResult, type ScenarioId } from "./scenarios.ts";
 import {
+  BATCH_TARGETS,
   buildNodeBundle,
   buildWorker,
   buildWorkerAt,
@@ -34,30 +35,42 @@ import {
  * given, so a smoke test never overwrites the published figures).
  */
 const started = Date.now();
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: "boolean", default: false },
-    targets: { type: "string", default: DEFAULT_TARGETS.join(",") },
-    scenarios: { type: "string", default: SCENARIO_IDS.join(",") },
-    reps: { type: "string" },
-    out: { type: "string" },
-    "cpu-prof": { type: "boolean", default: false },
-    "time-limit": { type: "string" },
-    "workers-all": { type: "boolean", default: false },
-    report: { type: "string" },
-    merge: { type: "string" },
-    note: { type: "string", multiple: true },
-    before: { type: "string" },
-  },
-});
+const USAGE = "npm run bench [-- --quick] [--targets node,nchan] [--scenarios a,c] [--reps 3] [--before <git ref>]";
+/** A bad flag: one line naming it and what is expected. */
+function usageError(message: string): never {
+  console.error(`bench: ${message}; usage: ${USAGE}`);
+  process.exit(2);
+}
+const { values: args } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: "boolean", default: false },
+        targets: { type: "string", default: DEFAULT_TARGETS.join(",") },
+        scenarios: { type: "string", default: SCENARIO_IDS.join(",") },
+        reps: { type: "string" },
+        out: { type: "string" },
+        "cpu-prof": { type: "boolean", default: false },
+        "time-limit": { type: "string" },
+        "workers-all": { type: "boolean", default: false },
+        report: { type: "string" },
+        merge: { type: "string" },
+        note: { type: "string", multiple: true },
+        before: { type: "string" },
+      },
+    });
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+})();
 
 const log = (line: string) => console.log(line);
 const quick = args.quick!;
 const reps = Number(args.reps ?? (quick ? 1 : 3));
 const targets = args.targets!.split(",").map((t) => t.trim()) as TargetName[];
 const scenarios = args.scenarios!.split(",").map((s) => s.trim()) as ScenarioId[];
-for (const t of targets) if (!TARGET_NAMES.includes(t)) throw new Error(`unknown target ${t} (${TARGET_NAMES.join(", ")})`);
-for (const s of scenarios) if (!SCENARIO_IDS.includes(s)) throw new Error(`unknown scenario ${s} (${SCENARIO_IDS.join(", ")})`);
+for (const t of targets) if (!TARGET_NAMES.includes(t)) usageError(`unknown target ${t} (${TARGET_NAMES.join(", ")})`);
+for (const s of scenarios) if (!SCENARIO_IDS.includes(s)) usageError(`unknown scenario ${s} (${SCENARIO_IDS.join(", ")})`);
 const outDir = args.out ?? (quick || args["cpu-prof"] ? join(tmpdir(), "herald-bench-quick") : join(REPO, "docs"));
 const timeLimitMs = Number(args["time-limit"] ?? (quick ? 25 : 75)) * 60_000;
 const RUN_LIMIT_MS = 4 * 60_000;
@@ -236,6 +249,7 @@ outer: for (let rep = 1; rep <= reps; rep++) {
     const order = active.map((_, i) => active[(i + rep + ci) % active.length]!);
     for (const name of order) {
       if (EDGE_TARGETS.includes(name) && WORKERS_SKIP.includes(c.scenario) && !args["workers-all"]) continue;
+      if (c.batch !== undefined && !BATCH_TARGETS.includes(name)) continue;
       if (Date.now() - started > timeLimitMs) {
         notes.push(`stopped at the time limit (${timeLimitMs / 60_000} min) before rep ${rep} of ${c.id}: later runs are missing`);
         stoppedEarly = true;

@@ -24,6 +24,8 @@ export interface Case {
   inflight: number;
   durationMs: number;
   payloadBytes: number;
+  /** Events per publish request (POST /publish, Herald only); absent: one per request. */
+  batch?: number;
   /** Scenario f: events published before the storm, and how far back subscribers resume. */
   storm?: { prefill: number; back: number; rate: number };
 }
@@ -53,6 +55,15 @@ export function casesFor(ids: ScenarioId[], quick: boolean): Case[] {
       storm: { prefill: 150, back: 100, rate: 100 },
     },
     { ...base, scenario: "g", id: "g", title: "durable publish throughput, no subscribers, 16 in flight", subscribersPerTopic: 0, rate: 0 },
+    {
+      ...base,
+      scenario: "g",
+      id: "g-batch",
+      title: "durable publish throughput in batches of 100 events (POST /publish), no subscribers, 16 in flight",
+      subscribersPerTopic: 0,
+      rate: 0,
+      batch: 100,
+    },
   ];
   return all.filter((c) => ids.includes(c.scenario));
 }
@@ -241,6 +252,7 @@ export async function runCase(target: RunningTarget, c: Case, rep: number, clien
       inflight: c.rate > 0 ? Math.min(INFLIGHT, c.inflight) : c.inflight,
       durationMs: c.durationMs + (measureFrom === undefined ? 0 : WARMUP_MS),
       payloadBytes: c.payloadBytes,
+      batch: c.batch,
       startSeq,
       startAt,
       measureFrom,

@@ -24,6 +24,8 @@ export const TARGET_NAMES: TargetName[] = ["node", "workerd", "workerd-before", 
  */
 export const DEFAULT_TARGETS: TargetName[] = ["node", "workerd", "nchan", "baseline"];
 /** The targets that run the Worker and its Durable Objects. */
+/** The targets with a batch publish (the `g-batch` case): Herald, but not a build from before it had one. */
+export const BATCH_TARGETS: TargetName[] = ["node", "workerd", "workerd-relays", "workers"];
 export const EDGE_TARGETS: TargetName[] = ["workerd", "workerd-before", "workerd-relays", "workers"];
 /** workerd-relays: the current Worker with a topic's streams spread over relays of this many (docs/edge.md, Relays). */
 const RELAY_TREE = { RELAY_AFTER: "250", MAX_RELAYS: "40" };
@@ -197,6 +199,7 @@ export async function startTarget(name: TargetName, ctx: TargetContext): Promise
     publishPath: "/topics/{topic}",
     subscribeHeaders: bearer(ctx.token),
     publishHeaders: { ...bearer(ctx.token), "Content-Type": "text/plain" },
+    batchPath: "/publish",
   };
   let child: ChildProcess;
   let output: () => string;

@@ -6,7 +6,7 @@ import { HeldSockets, type SocketAttachment } from "./held-sockets.js";
 import type { RelayBatch } from "./relay-wire.js";
 import { reach, unwrap } from "./rpc.js";
 import type { Flushable, Flushes, TopicSocket } from "./topic-socket.js";
-import { CONNECT_HEADERS, PING, PONG } from "./topic-wire.js";
+import { CONNECT_HEADERS, PING, PONG, startOf } from "./topic-wire.js";
 
 /** An accepted socket whose head has not come yet. */
 interface Awaiting {
@@ -52,8 +52,7 @@ export class RelayObject extends DurableObject<Env> {
     this.awaiting.set(joinId, { ws: pair[1], attachment, socket });
     let initialBytes: number;
     try {
-      const since = header("since");
-      const options = { lastEventId: header("lastEventId"), since: since === undefined ? undefined : Number(since) };
+      const options = startOf(request.headers);
       const root = this.env.TOPICS.get(this.env.TOPICS.idFromName(topic));
       initialBytes = unwrap(await reach(() => root.join(topic, Number(header("relay")), joinId, options)));
     } catch (error) {

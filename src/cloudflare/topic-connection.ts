@@ -4,7 +4,7 @@ import type { FramesOptions } from "../core/hub.js";
 import type { Env } from "./env.js";
 import { relayName } from "./relay-wire.js";
 import { reach, refusalOf } from "./rpc.js";
-import { CONNECT_HEADERS, PING, PING_SLACK, PONG } from "./topic-wire.js";
+import { CONNECT_HEADERS, PING, PING_SLACK, PONG, setStartHeaders } from "./topic-wire.js";
 
 /** How often the Worker's end tells the object it is alive (PING), in ms: a few heartbeats. */
 export type PingEvery = number;
@@ -26,8 +26,7 @@ export async function connectTopic(
   pingEvery: PingEvery,
 ): Promise<TopicFrames> {
   const headers = new Headers({ upgrade: "websocket", [CONNECT_HEADERS.topic]: topic });
-  if (options.lastEventId !== undefined) headers.set(CONNECT_HEADERS.lastEventId, options.lastEventId);
-  if (options.since !== undefined) headers.set(CONNECT_HEADERS.since, String(options.since));
+  setStartHeaders(headers, options);
   const root = namespaces.TOPICS.get(namespaces.TOPICS.idFromName(topic));
   let response = await reach(() => root.fetch("https://topic.internal/connect", { headers }));
   const relay = response.headers.get(CONNECT_HEADERS.relay);

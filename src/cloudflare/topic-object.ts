@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { parseConfig, parseEdgeConfig, type Config, type EdgeConfig } from "../core/config.js";
 import { errorResponse, HeraldError } from "../core/errors.js";
+import type { HistoryPage, HistoryQuery } from "../core/event-log.js";
 import { applyMigrations, type Sql } from "../core/sql.js";
 import { TopicChannel, type PublishInput, type PublishResult, type TopicStats } from "../core/topic-channel.js";
 import { byteLength, type SinkOptions } from "../core/sink.js";
@@ -13,7 +14,7 @@ import { capture, type RpcResult } from "./rpc.js";
 import { durableObjectSql } from "./sql.js";
 import { SendBatch } from "./send-batch.js";
 import type { TopicSocket } from "./topic-socket.js";
-import { CONNECT_HEADERS, PING, PONG } from "./topic-wire.js";
+import { CONNECT_HEADERS, PING, PONG, startOf } from "./topic-wire.js";
 
 /**
  * One topic's Durable Object: its log, and a hibernatable WebSocket per
@@ -57,6 +58,15 @@ export class TopicObject extends DurableObject<Env> {
     });
   }
 
+  /** A batch's events of this topic (publish-batch.ts): stored together, in order, or refused together. */
+  async publishMany(topic: string, inputs: PublishInput[]): Promise<RpcResult<PublishResult[]>> {
+    return capture(() => {
+      const channel = this.channelOf(topic);
+      this.held.sweepStale(Date.now());
+      return channel.prepare(inputs, Date.now())();
+    });
+  }
+
   async stats(topic: string): Promise<RpcResult<TopicStats>> {
     const opened = capture(() => this.channelOf(topic));
     if (!opened.ok) return opened;
@@ -66,6 +76,10 @@ export class TopicObject extends DurableObject<Env> {
       const stats = opened.value.stats(Date.now());
       return this.tree!.size > 0 ? { ...stats, relays: this.tree!.size } : stats;
     });
+  }
+
+  async history(topic: string, query: HistoryQuery): Promise<RpcResult<HistoryPage>> {
+    return capture(() => this.channelOf(topic).history(query, Date.now()));
   }
 
   /** A relay's stream joins the topic (relay-object.ts): its head and replay go to the relay with the live frames. */
@@ -89,10 +103,9 @@ export class TopicObject extends DurableObject<Env> {
       channel.assertRoom();
       const relay = this.tree!.place(this.held.size);
       if (relay !== undefined) return new Response(null, { status: 307, headers: { [CONNECT_HEADERS.relay]: String(relay) } });
-      const since = header("since");
       const pair = new WebSocketPair();
       let initialBytes = 0;
-      channel.subscribe({ lastEventId: header("lastEventId"), since: since === undefined ? undefined : Number(since), mux: true }, now, (options) => {
+      channel.subscribe({ ...startOf(request.headers), mux: true }, now, (options) => {
         initialBytes = byteLength(options.initial);
         return this.accept(pair[1], { topic, openedAt: now }, options);
       });

@@ -1,3 +1,5 @@
+import type { StartAt } from "../core/event-log.js";
+
 /**
  * What a Worker and a topic's Durable Object say to each other over the
  * WebSocket that carries one stream's topic. The Worker opens it with
@@ -15,11 +17,27 @@ export const CONNECT_HEADERS = {
   topic: "x-herald-topic",
   lastEventId: "x-herald-last-event-id",
   since: "x-herald-since",
+  last: "x-herald-last",
   /** On a relay's connect: which relay of the topic this is (relay-wire.ts). */
   relay: "x-herald-relay",
   /** On the 101: the bytes of head and replay before live frames (TopicFrames.initialBytes). */
   initialBytes: "x-herald-initial-bytes",
 } as const;
+
+/** Where the stream starts (StartAt), as the connect's headers carry it. */
+export function setStartHeaders(headers: Headers, { lastEventId, since, last }: StartAt): void {
+  if (lastEventId !== undefined) headers.set(CONNECT_HEADERS.lastEventId, lastEventId);
+  if (since !== undefined) headers.set(CONNECT_HEADERS.since, String(since));
+  if (last !== undefined) headers.set(CONNECT_HEADERS.last, String(last));
+}
+
+export function startOf(headers: Headers): StartAt {
+  const number = (name: "since" | "last") => {
+    const value = headers.get(CONNECT_HEADERS[name]);
+    return value === null ? undefined : Number(value);
+  };
+  return { lastEventId: headers.get(CONNECT_HEADERS.lastEventId) ?? undefined, since: number("since"), last: number("last") };
+}
 
 export const PING = "ping";
 export const PONG = "pong";

@@ -20,6 +20,10 @@ export interface Config {
   heartbeatSeconds: number;
   retryMs: number;
   maxPayloadBytes: number;
+  /** Events one batch publish (POST /publish) may carry. */
+  maxBatchEvents: number;
+  /** A batch publish's whole body, in bytes (each event's data is held to maxPayloadBytes too). */
+  maxBatchBytes: number;
   maxSubscribersPerTopic: number;
   /** A subscriber with more live bytes than this unread is disconnected. */
   maxBufferedBytes: number;
@@ -106,6 +110,9 @@ export function parseConfig(env: RawEnv): Config {
     heartbeatSeconds: integer(env, "HEARTBEAT_SECONDS", 25, 1, 3600),
     retryMs: integer(env, "RETRY_MS", 2000, 0, 3_600_000),
     maxPayloadBytes: integer(env, "MAX_PAYLOAD_BYTES", 65_536, 1, 16_777_216),
+    maxBatchEvents: integer(env, "MAX_BATCH_EVENTS", 100, 1, 10_000),
+    // Workers RPC carries at most 32 MiB a call: a batch's part for one topic goes in one.
+    maxBatchBytes: integer(env, "MAX_BATCH_BYTES", 1_048_576, 1024, 16_777_216),
     maxSubscribersPerTopic: integer(env, "MAX_SUBSCRIBERS_PER_TOPIC", 10_000, 1, 10_000_000),
     maxBufferedBytes: integer(env, "MAX_BUFFERED_BYTES", 262_144, 1024, 1_073_741_824),
     corsOrigins: list(env, "CORS_ORIGINS"),

@@ -52,6 +52,38 @@ export interface Resume {
   endSeq: number;
 }
 
+/** One retained event as the history route answers it; `time` is when it was stored (epoch ms). */
+export interface HistoryEvent {
+  id: string;
+  event: string;
+  data: string;
+  time: number;
+}
+
+/** Where a page of history starts: after an id, or the last n events, or (neither) the oldest retained. */
+export interface HistoryQuery {
+  after?: string;
+  last?: number;
+  limit: number;
+}
+
+export interface HistoryPage {
+  events: HistoryEvent[];
+  /** The `after` of the next page; null when this one reaches the newest event. */
+  next: string | null;
+  /** The log no longer reaches back to `after` (or does not know it): the page starts at the oldest retained event. */
+  truncated: boolean;
+}
+
+/** Where a stream (or a page of history) starts; a Last-Event-ID wins over the others. */
+export interface StartAt {
+  lastEventId?: string;
+  /** Without a lastEventId: the retained events created since (epoch ms). */
+  since?: number;
+  /** Without a lastEventId: the last n retained events. */
+  last?: number;
+}
+
 export interface LogStats {
   lastId: string | null;
   retained: number;
@@ -118,13 +150,14 @@ export class EventLog {
   /**
    * Where a subscriber starts: after `lastEventId` if the log still holds
    * everything after it; else, with a gap notice, at the oldest retained
-   * event. Without an id, live (or from `since`, epoch ms, if given).
+   * event. Without an id, live, or from `since` (epoch ms), or with the
+   * `last` n retained events.
    */
-  resume(lastEventId: string | undefined, now: number, since?: number): Resume {
+  resume({ lastEventId, since, last }: StartAt, now: number): Resume {
     const { lastSeq } = this.state();
-    if (lastEventId === undefined && since === undefined) return { startSeq: lastSeq, endSeq: lastSeq };
+    if (lastEventId === undefined && since === undefined && !last) return { startSeq: lastSeq, endSeq: lastSeq };
     this.trimExpired(now);
-    if (lastEventId === undefined) return this.since(since!);
+    if (lastEventId === undefined) return last ? this.lastOnes(last) : this.since(since!);
     const seq = this.seqOf(lastEventId);
     if (seq === lastSeq) return { startSeq: lastSeq, endSeq: lastSeq };
     const oldest = this.oldestSeq();
@@ -133,6 +166,31 @@ export class EventLog {
     }
     const reason = seq !== undefined && seq < lastSeq ? "trimmed" : "unknown";
     return { gap: this.gap(lastEventId, reason, oldest), startSeq: (oldest ?? lastSeq + 1) - 1, endSeq: lastSeq };
+  }
+
+  /** The last `n` retained events (fewer if the log holds fewer): what came before is no gap, it was not asked for. */
+  private lastOnes(n: number): Resume {
+    const { lastSeq } = this.state();
+    const oldest = this.oldestSeq();
+    return { startSeq: oldest === null ? lastSeq : Math.max(oldest - 1, lastSeq - n), endSeq: lastSeq };
+  }
+
+  /** A page of the retained events, oldest first (see HistoryQuery). */
+  page({ after, last, limit }: HistoryQuery, now: number): HistoryPage {
+    this.trimExpired(now);
+    const oldest = this.oldestSeq();
+    const { lastSeq } = this.state();
+    const from: Resume =
+      after !== undefined || last ? this.resume({ lastEventId: after, last }, now) : { startSeq: (oldest ?? lastSeq + 1) - 1, endSeq: lastSeq };
+    const to = Math.min(from.endSeq, from.startSeq + limit);
+    const rows = this.sql.query<{ seq: number; event: string | null; data: string; created_at: number }>(
+      "SELECT seq, event, data, created_at FROM herald_events WHERE topic = ? AND seq > ? AND seq <= ? ORDER BY seq",
+      this.topic,
+      from.startSeq,
+      to,
+    );
+    const events = rows.map((row) => ({ id: this.idOf(row.seq), event: row.event ?? "message", data: row.data, time: row.created_at }));
+    return { events, next: to < from.endSeq ? this.idOf(to) : null, truncated: from.gap !== undefined };
   }
 
   /** The retained events from seq `from` through `to`, in order. */

@@ -1,9 +1,11 @@
 import type { TopicFrames } from "./browser-stream.js";
+import type { HistoryPage, HistoryQuery, StartAt } from "./event-log.js";
+import type { BatchPart, PartOutcome } from "./publish-batch.js";
 import type { StreamSlot } from "./stream-owners.js";
 import type { PublishInput, PublishResult, SubscribeOptions, TopicStats } from "./topic-channel.js";
 
-/** Where a topic's frames start: its Last-Event-ID, or `since`. */
-export type FramesOptions = Pick<SubscribeOptions, "lastEventId" | "since">;
+/** Where a topic's frames start: its Last-Event-ID, or `since`, or its `last` n events. */
+export type FramesOptions = StartAt;
 
 /** A browser's stream of one topic: where it starts, when its token expires, and its owner's count. */
 export interface StreamOptions extends SubscribeOptions {
@@ -16,6 +18,14 @@ export interface StreamOptions extends SubscribeOptions {
  */
 export interface Hub {
   publish(topic: string, input: PublishInput): Promise<PublishResult>;
+  /**
+   * A batch's parts, each topic's events stored together and in order, or
+   * refused together; an outcome per part. On Node the whole batch is one
+   * commit (it throws, storing nothing, if any part is refused); on Workers
+   * each part is its topic's object's, so some parts may be stored and
+   * others not.
+   */
+  publishBatch(parts: BatchPart[]): Promise<PartOutcome[]>;
   /** The SSE stream of one topic, as the response to send. */
   subscribe(topic: string, options: StreamOptions): Promise<Response>;
   /**
@@ -24,4 +34,6 @@ export interface Hub {
    */
   frames(topic: string, options: FramesOptions): Promise<TopicFrames>;
   stats(topic: string): Promise<TopicStats>;
+  /** A page of the topic's retained events, only ever what is stored. */
+  history(topic: string, query: HistoryQuery): Promise<HistoryPage>;
 }

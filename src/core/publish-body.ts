@@ -34,7 +34,7 @@ function optionalEvent(value: unknown): string | undefined {
   return assertEventName(value);
 }
 
-function decodeUtf8(body: Uint8Array): string {
+export function decodeUtf8(body: Uint8Array): string {
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body);
   } catch {
@@ -56,10 +56,15 @@ function fromJson(text: string): PublishInput {
   const unknown = Object.keys(body).filter((key) => key !== "event" && key !== "data");
   if (unknown.length > 0) throw new HeraldError("bad_body", `unknown field: ${unknown.join(", ")}`);
   if (!("data" in body)) throw new HeraldError("bad_body", 'JSON body needs a "data" field');
-  const data = typeof body["data"] === "string" ? body["data"] : JSON.stringify(body["data"]);
+  return { event: optionalEvent(body["event"]), data: dataOf(body["data"]) };
+}
+
+/** A JSON `data` as it is sent: a string as it is, any other value as its JSON text. */
+export function dataOf(value: unknown): string {
+  const data = typeof value === "string" ? value : JSON.stringify(value);
   // A lone \ud800-\udfff escape: UTF-8 cannot carry it, so it would not reach subscribers as sent.
   if (LONE_SURROGATE.test(data)) throw new HeraldError("bad_body", "data holds a lone UTF-16 surrogate (\\ud800-\\udfff)");
-  return { event: optionalEvent(body["event"]), data };
+  return data;
 }
 
 function fromForm(text: string): PublishInput {

@@ -7,9 +7,16 @@ export interface Rate {
   burst: number;
 }
 
-/** The refusal for a client over its rate: `Retry-After` in whole seconds, at least 1. */
-export function rateLimited(what: string, waitMs: number): HeraldError {
-  const seconds = Number.isFinite(waitMs) ? Math.max(1, Math.ceil(waitMs / 1000)) : 3600;
+/**
+ * The refusal for a client over its rate: `Retry-After` in whole seconds, at
+ * least 1. More at once than the bucket ever holds (a batch larger than the
+ * burst) would wait for ever: that is a 413, to send in smaller batches.
+ */
+export function rateLimited(what: string, waitMs: number, n = 1): HeraldError {
+  if (!Number.isFinite(waitMs)) {
+    return new HeraldError("payload_too_large", `${n} publishes at once are more than ${what} may ever send at once: send smaller batches`);
+  }
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
   return new HeraldError("rate_limited", `${what} is over its publish rate: retry in ${seconds} s`, { "retry-after": String(seconds) });
 }
 
@@ -31,7 +38,7 @@ export class RateLimits {
     let bucket = this.buckets.get(key);
     if (!bucket) this.buckets.set(key, (bucket = new TokenBucket(this.limit.rate, this.limit.burst, now)));
     const wait = bucket.take(n, now);
-    if (wait > 0) throw rateLimited(what, wait);
+    if (wait > 0) throw rateLimited(what, wait, n);
   }
 
   private sweep(now: number): void {

@@ -17,11 +17,15 @@ export class TokenBucket {
 
   /** Takes `n` tokens and answers 0, or takes none and answers the ms until `n` are there. */
   take(n: number, now: number): number {
+    const wait = this.waitFor(n, now);
+    if (wait === 0) this.tokens -= n;
+    return wait;
+  }
+
+  /** The ms until `n` tokens are there (0: now), taking none. */
+  waitFor(n: number, now: number): number {
     this.refill(now);
-    if (this.tokens >= n) {
-      this.tokens -= n;
-      return 0;
-    }
+    if (this.tokens >= n) return 0;
     if (n > this.burst) return Infinity;
     return Math.ceil(((n - this.tokens) / this.rate) * 1000);
   }

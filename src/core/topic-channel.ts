@@ -1,7 +1,7 @@
 import type { Config } from "./config.js";
 import { Counters } from "./counters.js";
 import { HeraldError, type ErrorCode } from "./errors.js";
-import { EventLog, type AppendInput } from "./event-log.js";
+import { EventLog, type AppendInput, type HistoryPage, type HistoryQuery, type StartAt } from "./event-log.js";
 import { Fanout } from "./fanout.js";
 import { FrameCache } from "./frame-cache.js";
 import { encodeEndNotice, encodeFrame, encodePosition, encodeRetry, PING } from "./sse.js";
@@ -21,10 +21,7 @@ export interface PublishResult {
   duplicate: boolean;
 }
 
-export interface SubscribeOptions {
-  lastEventId?: string;
-  /** Without a lastEventId, replay the retained events created since (epoch ms). */
-  since?: number;
+export interface SubscribeOptions extends StartAt {
   /** Epoch ms at which the subscriber's token expires. */
   expiresAt?: number;
   /**
@@ -79,14 +76,31 @@ export class TopicChannel {
   }
 
   publish(input: PublishInput, now: number): PublishResult {
+    return this.prepare([input], now)()[0]!;
+  }
+
+  /**
+   * Checks a topic's events (a publish, or its part of a batch) before any
+   * is stored: its rate, and that no idempotency key is reused for another
+   * event. Either throws, having changed nothing, or returns what publishes
+   * them all in order, to be called in the same synchronous step.
+   */
+  prepare(inputs: PublishInput[], now: number): () => PublishResult[] {
     const { rate, burst } = this.config.topicPublishRate;
-    if (rate > 0) {
-      // A retry of a stored event gets its answer, not a refusal: it publishes nothing.
-      const repeated = this.log.repeated(input, now);
-      if (repeated) return { id: repeated.id, topic: this.topic, duplicate: true };
-      const wait = (this.publishes ??= new TokenBucket(rate, burst, now)).take(1, now);
-      if (wait > 0) throw this.refuse(rateLimited(`topic ${this.topic}`, wait));
-    }
+    // A single publish learns of its key in its append; several must know before the first.
+    const known = rate > 0 || inputs.length > 1 ? inputs.map((input) => this.log.repeated(input, now)) : [];
+    // A retry of a stored event gets its answer, not a refusal: it publishes nothing.
+    const fresh = inputs.length - known.filter((repeat) => repeat !== undefined).length;
+    const bucket = rate > 0 && fresh > 0 ? (this.publishes ??= new TokenBucket(rate, burst, now)) : undefined;
+    const wait = bucket?.waitFor(fresh, now) ?? 0;
+    if (wait > 0) throw this.refuse(rateLimited(`topic ${this.topic}`, wait, fresh));
+    return () => {
+      bucket?.take(fresh, now);
+      return inputs.map((input, i) => (known[i] ? { id: known[i].id, topic: this.topic, duplicate: true } : this.append(input, now)));
+    };
+  }
+
+  private append(input: PublishInput, now: number): PublishResult {
     const appended = this.log.append(input, now);
     if (appended.duplicate) return { id: appended.id, topic: this.topic, duplicate: true };
     const frame = encodeFrame({ id: appended.id, event: input.event, data: input.data });
@@ -114,7 +128,7 @@ export class TopicChannel {
    * Workers a relay's link queueing it) gets every later event exactly once.
    */
   open(options: SubscribeOptions, now: number): Uint8Array[] {
-    const resume = this.log.resume(options.lastEventId, now, options.since);
+    const resume = this.log.resume(options, now);
     const replay = this.replayFrames(resume.startSeq, resume.endSeq);
     this.counters.replayed += replay.length;
     // The stream's position comes before any event, so a client dropped
@@ -160,6 +174,11 @@ export class TopicChannel {
     this.counters.streams--;
     if (reason === "slow" || reason === "stalled") this.counters.dropped++;
   };
+
+  /** A page of the topic's retained events (GET /topics/{topic}/events). */
+  history(query: HistoryQuery, now: number): HistoryPage {
+    return this.log.page(query, now);
+  }
 
   stats(now: number): TopicStats {
     const refused = this.refusals.size > 0 ? { refused: Object.fromEntries(this.refusals) } : {};

@@ -8,7 +8,9 @@ import type { Hub } from "../core/hub.js";
 import { assertIdempotencyKey, parsePublishBody } from "../core/publish-body.js";
 import { ownerRule, type OwnerRule, type StreamSlot } from "../core/stream-owners.js";
 import { assertTopicName } from "../core/topic.js";
-import { authorizeAll, cursorOf, openMultiplexed, requestedTopics, sinceOf } from "./multiplex.js";
+import { authorizeAll, cursorOf, openMultiplexed, requestedTopics } from "./multiplex.js";
+import { historyQueryOf, lastEventIdOf, startQueryOf } from "./start-query.js";
+import { publishBatch } from "./publish-batch.js";
 import { readBody } from "./read-body.js";
 import { publisherKey, publisherToken, subscriberToken } from "./token.js";
 import { VERSION } from "../version.js";
@@ -34,24 +36,8 @@ export interface Runtime {
 
 type Env = { Variables: { runtime: Runtime }; Bindings: object };
 
-/** Long ids are refused rather than echoed back in a gap notice. */
-const MAX_LAST_EVENT_ID = 256;
-
 function methodNotAllowed(allow: string): HeraldError {
   return new HeraldError("method_not_allowed", `use ${allow}`, { allow });
-}
-
-function lastEventIdOf(c: Context): string | undefined {
-  // Trimmed as a header value is (on Workers it travels on as one), so both entries read the same id.
-  const id = (c.req.header("last-event-id") || c.req.query("lastEventId"))?.trim() || undefined;
-  if (id !== undefined && id.length > MAX_LAST_EVENT_ID) {
-    throw new HeraldError("bad_request", `Last-Event-ID is longer than ${MAX_LAST_EVENT_ID} characters`);
-  }
-  // No id EventSource sends has control characters; on Workers it also travels as a header.
-  if (id !== undefined && !/^[\x20-\x7e]*$/.test(id)) {
-    throw new HeraldError("bad_request", "Last-Event-ID must be printable ASCII");
-  }
-  return id;
 }
 
 async function subscribe(c: Context<Env>, topic: string): Promise<Response> {
@@ -62,9 +48,10 @@ async function subscribe(c: Context<Env>, topic: string): Promise<Response> {
   const token = subscriberToken(c, config.tokenCookie);
   const grants = token === undefined ? undefined : await auth.verify(token);
   const { expiresAt } = authorizeSubscribe(grants, topic, config);
-  const lastEventId = lastEventIdOf(c);
-  const since = lastEventId === undefined ? sinceOf(c) : undefined;
-  return holding(await slotFor(c, grants), (slot) => hub.subscribe(topic, { lastEventId, since, expiresAt, slot }));
+  const [lastEventId, query] = [lastEventIdOf(c), startQueryOf(c)];
+  // A reconnect (Last-Event-ID) resumes: it must not replay `last` again.
+  const start = lastEventId === undefined ? query : {};
+  return holding(await slotFor(c, grants), (slot) => hub.subscribe(topic, { lastEventId, ...start, expiresAt, slot }));
 }
 
 async function multiplexed(c: Context<Env>): Promise<Response> {
@@ -74,8 +61,8 @@ async function multiplexed(c: Context<Env>): Promise<Response> {
   const token = subscriberToken(c, runtime.config.tokenCookie);
   const grants = token === undefined ? undefined : await runtime.auth.verify(token);
   const { expiresAt } = authorizeAll(grants, topics, runtime.config);
-  const [positions, since] = [cursorOf(c), sinceOf(c)];
-  return holding(await slotFor(c, grants), (slot) => openMultiplexed(runtime, topics, { positions, since, expiresAt, slot }));
+  const [positions, start] = [cursorOf(c), startQueryOf(c)];
+  return holding(await slotFor(c, grants), (slot) => openMultiplexed(runtime, topics, { positions, start, expiresAt, slot }));
 }
 
 /** Takes a new stream's place in its owner's count, when a limit applies (stream-owners.ts). */
@@ -105,11 +92,20 @@ async function publish(c: Context<Env>, topic: string): Promise<Response> {
   const key = c.req.header("idempotency-key");
   const idempotencyKey = key === undefined ? undefined : assertIdempotencyKey(key);
   const mediaType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  const body = await readBody(c.req.raw, config.maxPayloadBytes);
+  const body = await readBody(c.req.raw, { bytes: config.maxPayloadBytes, setting: "MAX_PAYLOAD_BYTES" });
   const input = parsePublishBody(mediaType, body, c.req.query("event"));
   const result = await hub.publish(topic, { ...input, idempotencyKey });
   if (result.duplicate) return c.json({ id: result.id, topic, duplicate: true }, 200);
   return c.json({ id: result.id, topic, delivered: result.delivered }, 201);
+}
+
+/** A page of the topic's retained events, for whoever may read its stream. */
+async function history(c: Context<Env>, topic: string): Promise<Response> {
+  const { config, hub, auth } = c.var.runtime;
+  const token = subscriberToken(c, config.tokenCookie);
+  authorizeSubscribe(token === undefined ? undefined : await auth.verify(token), topic, config);
+  const query = historyQueryOf(c);
+  return c.json({ topic, ...(await hub.history(topic, query)) });
 }
 
 async function stats(c: Context<Env>, topic: string): Promise<Response> {
@@ -154,9 +150,20 @@ export function createApp<Bindings extends object>(runtimeOf: (env: Bindings) =>
   // The demo page: the browser client at work against this hub.
   app.get("/", (c) => c.html(demoPage, 200, { "cache-control": "no-cache", "x-content-type-options": "nosniff" }));
 
+  app.all("/publish", (c) => {
+    if (c.req.method !== "POST") throw methodNotAllowed("POST");
+    return publishBatch(c, c.var.runtime);
+  });
+
   app.all("/stream", (c) => {
     if (c.req.method !== "GET") throw methodNotAllowed("GET");
     return multiplexed(c);
+  });
+
+  app.all("/topics/:topic/events", (c) => {
+    const topic = assertTopicName(c.req.param("topic"));
+    if (c.req.method !== "GET") throw methodNotAllowed("GET");
+    return history(c, topic);
   });
 
   app.all("/topics/:topic/stats", (c) => {

@@ -3,6 +3,7 @@ import { authorizeSubscribe, type Grants } from "../core/auth.js";
 import type { Config } from "../core/config.js";
 import { parseCursor, type Positions } from "../core/cursor.js";
 import { HeraldError } from "../core/errors.js";
+import type { StartAt } from "../core/event-log.js";
 import { openBrowserStream } from "../core/browser-stream.js";
 import { SSE_HEADERS } from "../core/sse.js";
 import type { StreamSlot } from "../core/stream-owners.js";
@@ -43,27 +44,18 @@ export function cursorOf(c: Context): Positions {
   return parseCursor(cursor);
 }
 
-/** `?since=` as epoch milliseconds or an ISO 8601 time. */
-export function sinceOf(c: Context): number | undefined {
-  const raw = c.req.query("since");
-  if (raw === undefined || raw === "") return undefined;
-  const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isFinite(ms)) throw new HeraldError("bad_request", "since must be epoch milliseconds or an ISO 8601 time");
-  return ms;
-}
-
 /** Opens each topic's frames through the hub (in parallel) and holds them as one stream. */
 export async function openMultiplexed(
   runtime: Runtime,
   topics: string[],
-  options: { positions: Positions; since?: number; expiresAt?: number; slot?: StreamSlot },
+  options: { positions: Positions; start?: Pick<StartAt, "since" | "last">; expiresAt?: number; slot?: StreamSlot },
 ): Promise<Response> {
   const { hub, config } = runtime;
   // Settled, not all: a refusal must not leave the topics that did open subscribed.
   const settled = await Promise.allSettled(
     topics.map((topic) => {
       const lastEventId = options.positions.get(topic);
-      return hub.frames(topic, { lastEventId, since: lastEventId === undefined ? options.since : undefined });
+      return hub.frames(topic, lastEventId === undefined ? (options.start ?? {}) : { lastEventId });
     }),
   );
   const failed = settled.find((s) => s.status === "rejected");

@@ -8,8 +8,14 @@ function clientGone(): HeraldError {
   return new HeraldError("client_closed", "the client closed the connection before its body was read");
 }
 
-function tooLarge(limit: number): HeraldError {
-  return new HeraldError("payload_too_large", `body is larger than MAX_PAYLOAD_BYTES (${limit} bytes)`);
+/** The body's bound, and the setting that sets it (named in the refusal). */
+export interface BodyLimit {
+  bytes: number;
+  setting: string;
+}
+
+function tooLarge(limit: BodyLimit): HeraldError {
+  return new HeraldError("payload_too_large", `body is larger than ${limit.setting} (${limit.bytes} bytes)`);
 }
 
 /**
@@ -17,10 +23,10 @@ function tooLarge(limit: number): HeraldError {
  * to be larger is refused without reading the rest, with or without a
  * content-length.
  */
-export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+export async function readBody(request: Request, limit: BodyLimit): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
   const length = declared === null || declared === "" ? NaN : Number(declared);
-  if (length > limit) throw tooLarge(limit);
+  if (length > limit.bytes) throw tooLarge(limit);
   // HTTP framing ends a body at its content-length, so it is read whole: on
   // Node this skips building a web stream for the body, which took about
   // a third of a publish's time before its commit.
@@ -28,17 +34,17 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
   return streamed(request, limit);
 }
 
-async function whole(request: Request, limit: number): Promise<Uint8Array> {
+async function whole(request: Request, limit: BodyLimit): Promise<Uint8Array> {
   const body = new Uint8Array(
     await request.arrayBuffer().catch(() => {
       throw clientGone();
     }),
   );
-  if (body.byteLength > limit) throw tooLarge(limit);
+  if (body.byteLength > limit.bytes) throw tooLarge(limit);
   return body;
 }
 
-async function streamed(request: Request, limit: number): Promise<Uint8Array> {
+async function streamed(request: Request, limit: BodyLimit): Promise<Uint8Array> {
   if (request.body === null) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -49,7 +55,7 @@ async function streamed(request: Request, limit: number): Promise<Uint8Array> {
     });
     if (done) break;
     total += value.byteLength;
-    if (total > limit) {
+    if (total > limit.bytes) {
       await reader.cancel();
       throw tooLarge(limit);
     }

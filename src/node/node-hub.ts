@@ -2,7 +2,9 @@ import type { Config } from "../core/config.js";
 import { Counters } from "../core/counters.js";
 import type { TopicFrames } from "../core/browser-stream.js";
 import { HeraldError } from "../core/errors.js";
+import type { HistoryQuery } from "../core/event-log.js";
 import { FrameReader } from "../core/frame-reader.js";
+import { partRefusal, type BatchPart, type PartOutcome } from "../core/publish-batch.js";
 import type { SinkOptions } from "../core/sink.js";
 import type { FramesOptions, Hub, StreamOptions } from "../core/hub.js";
 import { encodeEndNotice, SSE_HEADERS } from "../core/sse.js";
@@ -55,9 +57,31 @@ export class NodeHub implements Hub {
     return this.batch.write(() => this.channel(topic).publish(input, Date.now()));
   }
 
+  /** One commit for the whole batch, and only once every part is checked: all of it is stored, or none. */
+  async publishBatch(parts: BatchPart[]): Promise<PartOutcome[]> {
+    const results = await this.batch.write(() => {
+      const now = Date.now();
+      const publishes = parts.map((part) => {
+        try {
+          return this.channel(part.topic).prepare(part.inputs, now);
+        } catch (error) {
+          throw error instanceof HeraldError ? partRefusal(part, error) : error;
+        }
+      });
+      return publishes.map((publish) => publish());
+    });
+    return results.map((results) => ({ ok: true, results }));
+  }
+
   async stats(topic: string) {
     await this.batch.settled();
     return this.channel(topic).stats(Date.now());
+  }
+
+  async history(topic: string, query: HistoryQuery) {
+    // Read with no batch open, in the same step: an uncommitted event must not be served.
+    while (this.sql.inBatch) await this.batch.settled();
+    return this.channel(topic).history(query, Date.now());
   }
 
   async subscribe(topic: string, { slot, ...options }: StreamOptions): Promise<Response> {

@@ -15,6 +15,7 @@ import {
   uniqueTopic,
   type TargetSource,
 } from "./harness.js";
+import { pageOf } from "./history.contract.js";
 
 /**
  * Limits of the `tight` profile: HISTORY_LIMIT=5, HISTORY_TTL_SECONDS=2,
@@ -77,6 +78,13 @@ export function limitsContract(targetOf: TargetSource): void {
 
       const exact = await subscribe(target, topic, { lastEventId: ids[2] });
       expect((await exact.take(5)).map((e) => e.data)).toEqual(["4", "5", "6", "7", "8"]);
+
+      // The history says so too: truncated when the log no longer reaches back to `after`.
+      const trimmed = await pageOf(target, topic, { after: ids[1]! });
+      expect(trimmed).toMatchObject({ truncated: true, next: null });
+      expect(trimmed.events.map((e) => e.data)).toEqual(["4", "5", "6", "7", "8"]);
+      expect(await pageOf(target, topic, { after: ids[2]! })).toMatchObject({ truncated: false, events: expect.any(Array) });
+      expect((await pageOf(target, topic, { after: ids[2]! })).events).toHaveLength(5);
     });
 
     it("on a multiplexed stream, sends a herald.gap naming only the topic that lost events", async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { publishBatch, type BatchEntry } from "./batch.contract.js";
 import { publish, sleep, statsOf, tokenFor, uniqueTopic, type Target, type TargetSource } from "./harness.js";
 
 /** The `rated` profile: PUBLISH_RATE=2 with PUBLISH_BURST=3 per publisher, TOPIC_PUBLISH_RATE=4. */
@@ -6,6 +7,16 @@ export function ratesContract(targetOf: TargetSource): void {
   describe("publish rates", () => {
     const as = (target: Target, topics: string[], sub?: string) => tokenFor(target, { publish: topics }, sub === undefined ? {} : { sub });
     const send = (target: Target, topic: string, token: string, n: number) => publish(target, topic, { data: n }, { token });
+
+    /** A batch's 429: its Retry-After and its body. */
+    async function expectBatchLimited(response: Response): Promise<{ retryAfter: number; events?: BatchEntry[] }> {
+      expect(response.status).toBe(429);
+      const body = (await response.json()) as { error: string; message: string; events?: BatchEntry[] };
+      expect(body).toMatchObject({ error: "rate_limited", message: expect.stringContaining("events[0, 1] (topic") });
+      const retryAfter = Number(response.headers.get("retry-after"));
+      expect(Number.isInteger(retryAfter) && retryAfter >= 1).toBe(true);
+      return { retryAfter, events: body.events };
+    }
 
     async function expectLimited(response: Response): Promise<number> {
       expect(response.status).toBe(429);
@@ -37,6 +48,49 @@ export function ratesContract(targetOf: TargetSource): void {
       for (let n = 0; n < 3; n++) expect((await send(target, topic, one, n)).status).toBe(201);
       await expectLimited(await send(target, topic, one, 3));
       expect((await send(target, topic, two, 0)).status).toBe(201);
+    });
+
+    it("counts each event of a batch against the publisher's rate, and refuses a batch larger than its burst with 413", async () => {
+      const target = targetOf();
+      const topics = [uniqueTopic(), uniqueTopic(), uniqueTopic()];
+      const alice = await as(target, topics, `alice-${topics[0]}`);
+      const over = await publishBatch(target, topics.concat(topics[0]!).map((topic) => ({ topic, data: 0 })), { token: alice });
+      expect(over.status).toBe(413);
+      expect(((await over.json()) as { message: string }).message).toContain("smaller batches");
+      expect((await publishBatch(target, topics.map((topic) => ({ topic, data: 1 })), { token: alice })).status).toBe(201);
+      await expectLimited(await send(target, topics[0]!, alice, 2));
+    });
+
+    it("refuses a topic's part of a batch past TOPIC_PUBLISH_RATE: on Node the whole batch, on Workers that topic's part, saying what was stored", async () => {
+      const target = targetOf();
+      const [hot, other] = [uniqueTopic(), uniqueTopic()];
+      const [p1, p2, p3] = await Promise.all([1, 2, 3].map((i) => as(target, [hot, other], `p${i}-${hot}`)));
+      // Four publishes take the hot topic's whole second.
+      for (let n = 0; n < 3; n++) expect((await send(target, hot, p1!, n)).status).toBe(201);
+      expect((await send(target, hot, p3!, 3)).status).toBe(201);
+      const batch = [
+        { topic: hot, data: "h1", idempotencyKey: "h1" },
+        { topic: hot, data: "h2", idempotencyKey: "h2" },
+        { topic: other, data: "o1", idempotencyKey: "o1" },
+      ];
+      const { retryAfter, events } = await expectBatchLimited(await publishBatch(target, batch, { token: p2 }));
+      if (target.name === "node") {
+        // One commit for the whole batch: nothing stored.
+        expect(events).toBeUndefined();
+        expect((await statsOf(target, other)).retained).toBe(0);
+      } else {
+        // Each topic's part is its own object's: the other topic's was stored, and the answer says so.
+        expect(events!.map((e) => e.error ?? "stored")).toEqual(["rate_limited", "rate_limited", "stored"]);
+        expect(events![2]).toMatchObject({ topic: other, id: expect.any(String), delivered: 0 });
+        expect((await statsOf(target, other)).retained).toBe(1);
+      }
+      expect((await statsOf(target, hot)).retained).toBe(4);
+      // The same batch again, once the topic refilled, completes it: each event stored once. (From p3: the
+      // refused batch still counted against p2's own rate, as a publish refused past the publisher's check does.)
+      await sleep(retryAfter * 1000);
+      const retried = await publishBatch(target, batch, { token: p3 });
+      expect(retried.status).toBe(201);
+      expect((await statsOf(target, hot)).retained + (await statsOf(target, other)).retained).toBe(7);
     });
 
     it("holds one topic to TOPIC_PUBLISH_RATE whoever publishes, and leaves other topics alone", async () => {

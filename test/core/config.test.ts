@@ -16,6 +16,8 @@ describe("config", () => {
       heartbeatSeconds: 25,
       retryMs: 2000,
       maxPayloadBytes: 65536,
+      maxBatchEvents: 100,
+      maxBatchBytes: 1048576,
       maxSubscribersPerTopic: 10000,
       maxBufferedBytes: 262144,
       corsOrigins: [],

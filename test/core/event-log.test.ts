@@ -30,23 +30,23 @@ describe("event log", () => {
   it("expires events as one run of seqs when the clock stepped back, so a resume is told of the gap", () => {
     const { log, ids } = logWithClockStep();
     // At T+13.5 s, e1 and e3 are past the 10 s TTL: e2, between them, goes too.
-    const resume = log.resume(ids[0], T + 13_500);
+    const resume = log.resume({ lastEventId: ids[0] }, T + 13_500);
     expect(resume.gap).toMatchObject({ reason: "trimmed", requested: ids[0], oldestId: ids[3] });
     expect(replayed(log, resume)).toEqual(["e4"]);
   });
 
   it("replays from `since` every event after the first one created since then, whatever the clock said", () => {
     const { log } = logWithClockStep();
-    const resume = log.resume(undefined, T + 6500, T + 4000);
+    const resume = log.resume({ since: T + 4000 }, T + 6500);
     expect(replayed(log, resume)).toEqual(["e2", "e3", "e4"]);
   });
 
   it("stores nothing for a topic that is only read", () => {
     const sql = migratedSqlite();
     const log = new EventLog(sql, "t", { limit: 100, ttlSeconds: 60 });
-    log.resume(undefined, T);
-    log.resume("nonsense", T);
-    log.resume(undefined, T, 0);
+    log.resume({}, T);
+    log.resume({ lastEventId: "nonsense" }, T);
+    log.resume({ since: 0 }, T);
     log.stats(T);
     expect(sql.query("SELECT count(*) AS n FROM herald_topics")).toEqual([{ n: 0 }]);
   });
@@ -58,7 +58,7 @@ describe("event log", () => {
     const log = new EventLog(sql, "t", { limit: 100, ttlSeconds: 60 });
     log.append({ data: "a" }, T);
     log.append({ data: "b" }, T);
-    const resume = log.resume(before, T);
+    const resume = log.resume({ lastEventId: before }, T);
     expect(resume.gap).toBeUndefined();
     expect(replayed(log, resume)).toEqual(["a", "b"]);
   });
@@ -67,7 +67,7 @@ describe("event log", () => {
     const before = new EventLog(migratedSqlite(), "t", { limit: 100, ttlSeconds: 60 }).idOf(0);
     const log = new EventLog(migratedSqlite(), "t", { limit: 100, ttlSeconds: 60 });
     log.append({ data: "a" }, T);
-    const resume = log.resume(before, T);
+    const resume = log.resume({ lastEventId: before }, T);
     expect(resume.gap).toMatchObject({ reason: "unknown", requested: before });
     expect(replayed(log, resume)).toEqual(["a"]);
   });
@@ -90,6 +90,6 @@ describe("event log", () => {
     const b = log.append({ data: "b" }, T);
     const reopened = new EventLog(sql, "t", { limit: 100, ttlSeconds: 60 });
     expect(reopened.idOf(1)).toBe(b.id);
-    expect(reopened.resume(b.id, T).gap).toBeUndefined();
+    expect(reopened.resume({ lastEventId: b.id }, T).gap).toBeUndefined();
   });
 });
