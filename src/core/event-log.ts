@@ -124,27 +124,42 @@ export class EventLog {
   }
 
   append(input: AppendInput, now: number): AppendResult {
+    return this.appendAll([input], now)[0]!;
+  }
+
+  /**
+   * Appends events in order, in one transaction: each is stored, or answered
+   * as the event its Idempotency-Key already names. The topic's row and the
+   * trim by count are written once for them all.
+   */
+  appendAll(inputs: readonly AppendInput[], now: number): AppendResult[] {
     const state = this.state();
-    const result = this.sql.transaction((): AppendResult => {
-      if (input.idempotencyKey !== undefined || now - this.sweptAt >= APPEND_SWEEP_MS) this.trimExpired(now);
-      const duplicate = input.idempotencyKey === undefined ? undefined : this.findKey(input);
-      if (duplicate) return duplicate;
-      const seq = state.lastSeq + 1;
-      this.sql.query(
-        "INSERT INTO herald_events (topic, seq, event, data, created_at, idem_key) VALUES (?, ?, ?, ?, ?, ?)",
-        this.topic, seq, input.event ?? null, input.data, now, input.idempotencyKey ?? null,
-      );
+    let seq = state.lastSeq;
+    const results = this.sql.transaction((): AppendResult[] => {
+      const keyed = inputs.some((input) => input.idempotencyKey !== undefined);
+      if (keyed || now - this.sweptAt >= APPEND_SWEEP_MS) this.trimExpired(now);
+      const appended = inputs.map((input): AppendResult => {
+        const duplicate = input.idempotencyKey === undefined ? undefined : this.findKey(input);
+        if (duplicate) return duplicate;
+        seq++;
+        this.sql.query(
+          "INSERT INTO herald_events (topic, seq, event, data, created_at, idem_key) VALUES (?, ?, ?, ?, ?, ?)",
+          this.topic, seq, input.event ?? null, input.data, now, input.idempotencyKey ?? null,
+        );
+        return { duplicate: false, id: this.idOf(seq), seq };
+      });
+      if (seq === state.lastSeq) return appended;
       // The topic's row is stored with its first event, not when it is first read.
       this.sql.query(
         "INSERT INTO herald_topics (topic, epoch, last_seq) VALUES (?, ?, ?) ON CONFLICT (topic) DO UPDATE SET last_seq = excluded.last_seq",
         this.topic, state.epoch, seq,
       );
       this.sql.query("DELETE FROM herald_events WHERE topic = ? AND seq <= ?", this.topic, seq - this.retention.limit);
-      return { duplicate: false, id: this.idOf(seq), seq };
+      return appended;
     });
     // Only after the commit, so a rolled-back append leaves no trace.
-    if (!result.duplicate) state.lastSeq = result.seq;
-    return result;
+    state.lastSeq = seq;
+    return results;
   }
 
   /**

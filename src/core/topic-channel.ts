@@ -1,7 +1,7 @@
 import type { Config } from "./config.js";
 import { Counters } from "./counters.js";
 import { HeraldError, type ErrorCode } from "./errors.js";
-import { EventLog, type AppendInput, type HistoryPage, type HistoryQuery, type StartAt } from "./event-log.js";
+import { EventLog, type AppendInput, type AppendResult, type HistoryPage, type HistoryQuery, type StartAt } from "./event-log.js";
 import { Fanout } from "./fanout.js";
 import { FrameCache } from "./frame-cache.js";
 import { encodeEndNotice, encodeFrame, encodePosition, encodeRetry, PING } from "./sse.js";
@@ -96,12 +96,14 @@ export class TopicChannel {
     if (wait > 0) throw this.refuse(rateLimited(`topic ${this.topic}`, wait, fresh));
     return () => {
       bucket?.take(fresh, now);
-      return inputs.map((input, i) => (known[i] ? { id: known[i].id, topic: this.topic, duplicate: true } : this.append(input, now)));
+      const appended = this.log.appendAll(known.length === 0 ? inputs : inputs.filter((_, i) => !known[i]), now);
+      let next = 0;
+      return inputs.map((input, i) => this.published(input, known[i] ?? appended[next++]!));
     };
   }
 
-  private append(input: PublishInput, now: number): PublishResult {
-    const appended = this.log.append(input, now);
+  /** A stored event goes to every stream; one its key already named is answered as that one. */
+  private published(input: PublishInput, appended: AppendResult): PublishResult {
     if (appended.duplicate) return { id: appended.id, topic: this.topic, duplicate: true };
     const frame = encodeFrame({ id: appended.id, event: input.event, data: input.data });
     const delivered = this.fanout.broadcast(frame);
