@@ -44,6 +44,17 @@ export default defineConfig({
       },
       {
         test: {
+          name: "server",
+          include: ["test/server/**/*.test.ts"],
+          environment: "node",
+          // The Node bundle; wrangler dev builds the Worker itself.
+          globalSetup: ["test/node/global-setup.ts"],
+          testTimeout: 90_000,
+          hookTimeout: 90_000,
+        },
+      },
+      {
+        test: {
           name: "browser",
           include: ["test/browser/**/*.test.ts"],
           environment: "node",

@@ -14,6 +14,8 @@ export class WranglerDev {
   url = "";
   output = "";
   private child?: ChildProcess;
+  /** Kept across restarts, as a deployed Worker's storage is. */
+  private readonly storage = mkdtempSync(join(tmpdir(), "herald-wrangler-"));
 
   constructor(
     private readonly port: number,
@@ -23,8 +25,7 @@ export class WranglerDev {
   async start(): Promise<this> {
     const bin = resolve("node_modules/.bin");
     const vars = Object.entries(this.vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
-    const dir = mkdtempSync(join(tmpdir(), "herald-wrangler-"));
-    const args = ["dev", "--local", "--ip", "127.0.0.1", "--port", String(this.port), "--persist-to", dir, ...vars];
+    const args = ["dev", "--local", "--ip", "127.0.0.1", "--port", String(this.port), "--persist-to", this.storage, ...vars];
     const child = spawn(join(bin, "wrangler"), args, {
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
@@ -53,7 +54,7 @@ export class WranglerDev {
     return this;
   }
 
-  /** SIGTERM to the whole group, SIGKILL if it is still there after `ms`. */
+  /** SIGTERM to the whole group, SIGKILL if it is still there after `ms` (0: at once, a crash). */
   async stop(ms = 5000): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -65,7 +66,7 @@ export class WranglerDev {
         // the group is already gone
       }
     };
-    group("SIGTERM");
+    group(ms === 0 ? "SIGKILL" : "SIGTERM");
     const timer = setTimeout(() => group("SIGKILL"), ms);
     await exited;
     clearTimeout(timer);

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync } from "node:fs";
 import { get as httpGet, type IncomingMessage } from "node:http";
 import { connect } from "node:net";
@@ -186,6 +187,21 @@ describe("node process", () => {
     expect(await tiers([])).toEqual({ maglev: false, turbofan: true });
     expect(await tiers(["--maglev"])).toEqual({ maglev: true, turbofan: true });
   }, 60_000);
+
+  it("refuses a bad setting or flag with one line naming it and exit code 2, no stack trace", () => {
+    const run = (env: Record<string, string>, args: string[] = []) =>
+      spawnSync(process.execPath, [NODE_BUNDLE, ...args], { env: { PATH: process.env["PATH"] ?? "", PORT: "0", HERALD_DB: ":memory:", ...env }, encoding: "utf8", timeout: 10_000 });
+    for (const [env, args, named] of [
+      [{ JWT_SECRET: "short" }, [], "JWT_SECRET must be at least 32 bytes"],
+      [{ PORT: "eighty" }, [], 'PORT must be an integer from 0 to 65535, got "eighty"'],
+      [{ STREAMS_PER_USER_POLICY: "kick" }, [], "STREAMS_PER_USER_POLICY must be one of refuse, replace"],
+      [{}, ["--port=1"], "unknown flag --port=1"],
+    ] as const) {
+      const result = run(env, [...args]);
+      expect(result.status, result.stderr).toBe(2);
+      expect(result.stderr.trim().split("\n")).toEqual([expect.stringContaining(`herald: ${named}`)]);
+    }
+  });
 
   it("runs from the single built file, with no node_modules beside it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "herald-bundle-"));
