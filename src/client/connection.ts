@@ -158,7 +158,7 @@ export class HeraldConnection<Events extends Record<string, unknown>> implements
   }
 
   #start(): void {
-    const url = streamUrl(this.#options.url, this.#topics, this.#token, this.#cursor);
+    const url = streamUrl(this.#options.url, this.#topics, this.#token, this.#cursor, this.#options.last);
     const source = new this.#EventSource(url, { withCredentials: this.#options.withCredentials === true });
     this.#source = source;
     for (const name of this.#names) this.#attach(source, name);

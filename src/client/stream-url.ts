@@ -4,9 +4,11 @@
  * query because EventSource cannot set headers; the cursor too, because a
  * new EventSource has no Last-Event-ID of its own to send.
  */
-export function streamUrl(base: string, topics: readonly string[], token?: string, cursor?: string): string {
+export function streamUrl(base: string, topics: readonly string[], token?: string, cursor?: string, last?: number): string {
   const query = new URLSearchParams({ topics: topics.join(",") });
   if (token) query.set("token", token);
   if (cursor) query.set("lastEventId", cursor);
+  // The hub applies it only to topics without a position in the cursor.
+  if (last) query.set("last", String(last));
   return `${base.replace(/\/+$/, "")}/stream?${query}`;
 }

@@ -51,6 +51,12 @@ export interface ConnectOptions {
   token?: TokenSource;
   /** A cursor from an earlier connection (`client.cursor`) to resume from. */
   lastEventId?: string;
+  /**
+   * On joining, the last n events of each topic the connection has no
+   * position for yet (a chat room's last messages), then live ones; a
+   * reconnect resumes from its cursor and never replays them again.
+   */
+  last?: number;
   /** Event names to listen for besides those given to `on()` (see `onAny`). */
   events?: readonly string[];
   /** Send cookies on cross-origin requests (a token in a cookie). */

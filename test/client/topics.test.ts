@@ -44,6 +44,22 @@ describe("client: changing topics on a live connection", () => {
     expect(requests.streams).toHaveLength(4);
   });
 
+  it("with `last`, joins each topic with its last n events, and never replays them again on a change or a resume", async () => {
+    const [a, b] = [uniqueTopic("a"), uniqueTopic("b")];
+    for (let i = 1; i <= 5; i++) await Promise.all([publish(hub(), a, i), publish(hub(), b, i)]);
+    const recorder = new Recorder(openClient(hub(), { topics: [a], last: 2, token: await subscriberToken() }));
+    await recorder.untilData(a, 2);
+    await publish(hub(), a, 6);
+    await recorder.untilData(a, 3);
+    // b has no position in the cursor: its last 2; a resumes from its own.
+    recorder.client.subscribe(b);
+    await recorder.untilData(b, 2);
+    await publish(hub(), a, 7);
+    await recorder.untilData(a, 4);
+    expect(recorder.dataOf(a)).toEqual(["4", "5", "6", "7"]);
+    expect(recorder.dataOf(b)).toEqual(["4", "5"]);
+  });
+
   it("refuses to drop the last topic, and ignores a change to the same set", async () => {
     const topic = uniqueTopic();
     const client = openClient(hub(), { topics: [topic], token: await subscriberToken() });
