@@ -22,7 +22,8 @@ export interface ProbeResult {
 export async function probe(fetchFn: FetchLike, url: string, withCredentials: boolean): Promise<ProbeResult> {
   let response;
   try {
-    response = await fetchFn(url, {
+    // ?probe=1: the hub answers as it would the stream, but keeps no stream and takes no place in the user's count.
+    response = await fetchFn(`${url}&probe=1`, {
       headers: { accept: "text/event-stream" },
       credentials: withCredentials ? "include" : "same-origin",
     });

@@ -3,7 +3,7 @@ import { parseConfig } from "../core/config.js";
 import { errorResponse, HeraldError } from "../core/errors.js";
 import { admit, type OwnerRule } from "../core/stream-owners.js";
 import type { Env } from "./env.js";
-import { HELD, REPLACED_CLOSE, ruleOf } from "./stream-owner-wire.js";
+import { HELD, OWNER_HEADERS, REPLACED_CLOSE, ruleOf } from "./stream-owner-wire.js";
 import { PING, PONG, sendableCloseCode, STALE_AFTER_BEATS } from "./topic-wire.js";
 
 /** What a socket keeps through hibernation: when it opened (its order among the owner's streams), under which rule. */
@@ -30,13 +30,14 @@ export class StreamOwnerObject extends DurableObject<Env> {
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
   }
 
-  /** A new stream of the owner: 101 with its socket, or `too_many_streams` under the policy `refuse`. */
+  /** A new stream of the owner: 101 with its socket, or `too_many_streams` under the policy `refuse` (a check: 204). */
   override async fetch(request: Request): Promise<Response> {
     try {
-      if (request.headers.get("upgrade") !== "websocket") throw new Error("StreamOwnerObject is reached only by the Worker's WebSocket");
       const rule = ruleOf(request.headers);
       const now = Date.now();
       if (rule.policy === "refuse") admit(this.openSockets(now), rule);
+      if (request.headers.get(OWNER_HEADERS.check) !== null) return new Response(null, { status: 204 });
+      if (request.headers.get("upgrade") !== "websocket") throw new Error("StreamOwnerObject is reached only by the Worker's WebSocket");
       const pair = new WebSocketPair();
       this.ctx.acceptWebSocket(pair[1]);
       pair[1].serializeAttachment({ at: now, n: ++this.opens, rule } satisfies Opened);

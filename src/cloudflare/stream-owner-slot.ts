@@ -1,7 +1,7 @@
 import type { OwnerRule, StreamSlot } from "../core/stream-owners.js";
 import type { Env } from "./env.js";
 import { reach, refusalOf } from "./rpc.js";
-import { HELD, REPLACED_CLOSE, ruleHeaders } from "./stream-owner-wire.js";
+import { HELD, OWNER_HEADERS, REPLACED_CLOSE, ruleHeaders } from "./stream-owner-wire.js";
 import type { PingEvery } from "./topic-connection.js";
 import { PING, PING_SLACK } from "./topic-wire.js";
 
@@ -16,6 +16,14 @@ export async function takeOwnerSlot(namespace: Env["STREAM_OWNERS"], rule: Owner
   const ws = response.webSocket;
   if (response.status !== 101 || !ws) throw await refusalOf(response);
   return new OwnerSocket(ws, pingEvery, rule.policy === "replace");
+}
+
+/** Under `refuse`, what the owner's object would answer a new stream, taking no place (a probe's check). */
+export async function checkOwner(namespace: Env["STREAM_OWNERS"], rule: OwnerRule): Promise<void> {
+  if (rule.policy !== "refuse") return;
+  const stub = namespace.get(namespace.idFromName(rule.owner));
+  const response = await reach(() => stub.fetch("https://owner.internal/check", { headers: { ...ruleHeaders(rule), [OWNER_HEADERS.check]: "1" } }));
+  if (!response.ok) throw await refusalOf(response);
 }
 
 /**
@@ -40,8 +48,9 @@ class OwnerSocket implements StreamSlot {
   }
 
   hold(end: (replaced: boolean) => void): void {
-    this.end = end;
     if (this.endedBy !== undefined) return end(this.endedBy);
+    if (this.released) return;
+    this.end = end;
     if (this.replacing) this.send(HELD);
   }
 

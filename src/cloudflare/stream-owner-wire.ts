@@ -17,6 +17,8 @@ export const OWNER_HEADERS = {
   owner: "x-herald-owner",
   limit: "x-herald-limit",
   policy: "x-herald-policy",
+  /** A probe's check: the object answers 204 or its refusal, and keeps no socket. */
+  check: "x-herald-check",
 } as const;
 
 /** In the range RFC 6455 leaves to applications. */

@@ -5,7 +5,7 @@ import { createApp, type Runtime } from "../http/app.js";
 import { DurableObjectHub } from "./durable-object-hub.js";
 import type { Env } from "./env.js";
 import { reach, unwrap } from "./rpc.js";
-import { takeOwnerSlot } from "./stream-owner-slot.js";
+import { checkOwner, takeOwnerSlot } from "./stream-owner-slot.js";
 import { PING_EVERY_BEATS } from "./topic-wire.js";
 
 export { TopicObject } from "./topic-object.js";
@@ -26,9 +26,12 @@ function runtimeOf(env: Env): Runtime {
       auth: new Authenticator(config),
       every,
       limitPublisher: config.publishRate.rate > 0 ? (publisher, n) => limitPublisher(env, publisher, n) : undefined,
-      admitStream:
+      streamOwners:
         config.maxStreamsPerUser > 0 || config.maxAnonStreamsPerIp > 0
-          ? (rule) => takeOwnerSlot(env.STREAM_OWNERS, rule, PING_EVERY_BEATS * config.heartbeatSeconds * 1000)
+          ? {
+              admit: (rule) => takeOwnerSlot(env.STREAM_OWNERS, rule, PING_EVERY_BEATS * config.heartbeatSeconds * 1000),
+              check: (rule) => checkOwner(env.STREAM_OWNERS, rule),
+            }
           : undefined,
       // Set by Cloudflare on every request (a client cannot): the address it came from.
       clientAddress: (c) => c.req.header("cf-connecting-ip"),

@@ -52,6 +52,8 @@ export interface BrowserStreamOptions {
   every: Every;
   /** The stream's place in its owner's count (stream-owners.ts), held until it closes. */
   slot?: StreamSlot;
+  /** The browser client's diagnosis of a failed stream: the head is written, then the stream ends. */
+  probe?: boolean;
 }
 
 /**
@@ -114,15 +116,19 @@ export async function openBrowserStream(members: BrowserStreamMember[], options:
     },
   });
   const topics = members.map((m) => m.topic);
-  options.slot?.hold((replaced) =>
-    replaced ? out.end("replaced", encodeEndNotice("herald.replaced", topics, options.cursor)) : out.end("shutdown"),
-  );
   // A topic stream ended (its object restarted, the hub is stopping): end the
   // browser's stream too, so the client reconnects with its last id and resumes.
   end = () => out.end("shutdown");
   live = options.cursor ? cursorRewriter(positions, out) : (_, chunk) => void out.send(chunk);
   for (const { topic, start } of starts) for (const chunk of start.after) live(topic, chunk);
-  if (starts.some((s) => s.start.ended)) end();
+  // A probe learns what a stream would be answered, and is no stream.
+  if (starts.some((s) => s.start.ended) || options.probe) end();
+  // Only a stream that is open takes its place (and may replace another).
+  if (out.isOpen) {
+    options.slot?.hold((replaced) =>
+      replaced ? out.end("replaced", encodeEndNotice("herald.replaced", topics, options.cursor)) : out.end("shutdown"),
+    );
+  }
   const beatMs = config.heartbeatSeconds * 1000;
   let lastPing = Date.now();
   const stops = [

@@ -63,7 +63,8 @@ export function tooManyStreams(rule: OwnerRule): HeraldError {
  * first: under the policy `refuse`, nothing, or `too_many_streams` thrown if
  * they are at the limit, checked as the stream asks; under `replace`, the
  * oldest of them to end to make room, decided once the new stream is open,
- * so a stream that fails to open (a full topic, a probe) ends none.
+ * so a stream that fails to open (a full topic) ends none; a probe takes no
+ * place at all (see `check`).
  */
 export function admit<T>(open: readonly T[], rule: OwnerRule): T[] {
   if (open.length < rule.limit) return [];
@@ -77,7 +78,13 @@ export function admit<T>(open: readonly T[], rule: OwnerRule): T[] {
  * machine is given, so a client cannot step through its own block.
  */
 export function addressKey(address: string): string {
-  const text = address.trim().toLowerCase().replace(/^\[|\]$/g, "").replace(/%.*$/, "");
+  // A port, as some proxies write it (1.2.3.4:5678, [::1]:5678), is not part of the client.
+  const text = address
+    .trim()
+    .toLowerCase()
+    .replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, "$1")
+    .replace(/^\[([^\]]*)\](:\d+)?$/, "$1")
+    .replace(/%.*$/, "");
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (mapped) return mapped[1]!;
   if (!text.includes(":")) return text;
@@ -98,6 +105,11 @@ export class StreamOwners {
   /** How many owners have open streams. */
   get size(): number {
     return this.owners.size;
+  }
+
+  /** Under `refuse`, throws `too_many_streams` as a new stream would be, taking no place (a probe's check). */
+  check(rule: OwnerRule): void {
+    if (rule.policy === "refuse") admit([...(this.owners.get(rule.owner) ?? [])], rule);
   }
 
   /** Takes a place for a new stream under `rule`, or refuses it; a replacing rule makes room once the stream is held. */
@@ -131,6 +143,7 @@ class LocalSlot implements StreamSlot {
   ) {}
 
   hold(end: (replaced: boolean) => void): void {
+    if (this.released && !this.replaced) return;
     this.end = end;
     if (this.replaced) return end(true);
     this.opened();

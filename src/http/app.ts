@@ -28,8 +28,13 @@ export interface Runtime {
   every: Every;
   /** PUBLISH_RATE: takes `n` publishes from the publisher's bucket, or throws `rate_limited` (set only when a rate is). */
   limitPublisher?: (publisher: string, n: number) => Promise<void>;
-  /** MAX_STREAMS_PER_USER, MAX_ANON_STREAMS_PER_IP: takes a new stream's place, or throws `too_many_streams` (set only when a limit is). */
-  admitStream?: (rule: OwnerRule) => Promise<StreamSlot>;
+  /** MAX_STREAMS_PER_USER, MAX_ANON_STREAMS_PER_IP (set only when a limit is). */
+  streamOwners?: {
+    /** Takes a new stream's place, or throws `too_many_streams`. */
+    admit(rule: OwnerRule): Promise<StreamSlot>;
+    /** Throws what `admit` would, taking no place: a probe's check. */
+    check(rule: OwnerRule): Promise<void>;
+  };
   /** The address a request came from, as the runtime knows it (undefined: unknown). */
   clientAddress: (c: Context) => string | undefined;
 }
@@ -62,15 +67,27 @@ async function multiplexed(c: Context<Env>): Promise<Response> {
   const grants = token === undefined ? undefined : await runtime.auth.verify(token);
   const { expiresAt } = authorizeAll(grants, topics, runtime.config);
   const [positions, start] = [cursorOf(c), startQueryOf(c)];
+  // The browser client's diagnosis of a failed stream (?probe=1): every check, no place taken, no stream kept.
+  if (c.req.query("probe") === "1") {
+    await ownersOf(c, grants, (owners, rule) => owners.check(rule));
+    return openMultiplexed(runtime, topics, { positions, start, expiresAt, probe: true });
+  }
   return holding(await slotFor(c, grants), (slot) => openMultiplexed(runtime, topics, { positions, start, expiresAt, slot }));
 }
 
 /** Takes a new stream's place in its owner's count, when a limit applies (stream-owners.ts). */
-async function slotFor(c: Context<Env>, grants: Grants | undefined): Promise<StreamSlot | undefined> {
-  const { config, admitStream, clientAddress } = c.var.runtime;
-  if (!admitStream) return undefined;
-  const rule = ownerRule(grants?.subject, clientAddress(c), config);
-  return rule && admitStream(rule);
+function slotFor(c: Context<Env>, grants: Grants | undefined): Promise<StreamSlot | undefined> {
+  return ownersOf(c, grants, (owners, rule) => owners.admit(rule));
+}
+
+async function ownersOf<T>(
+  c: Context<Env>,
+  grants: Grants | undefined,
+  use: (owners: NonNullable<Runtime["streamOwners"]>, rule: OwnerRule) => Promise<T>,
+): Promise<T | undefined> {
+  const { config, streamOwners, clientAddress } = c.var.runtime;
+  const rule = streamOwners && ownerRule(grants?.subject, clientAddress(c), config);
+  return rule ? use(streamOwners!, rule) : undefined;
 }
 
 /** Opens a stream in the place taken for it; a stream that fails to open frees its place. */

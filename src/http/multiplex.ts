@@ -48,7 +48,7 @@ export function cursorOf(c: Context): Positions {
 export async function openMultiplexed(
   runtime: Runtime,
   topics: string[],
-  options: { positions: Positions; start?: Pick<StartAt, "since" | "last">; expiresAt?: number; slot?: StreamSlot },
+  options: { positions: Positions; start?: Pick<StartAt, "since" | "last">; expiresAt?: number; slot?: StreamSlot; probe?: boolean },
 ): Promise<Response> {
   const { hub, config } = runtime;
   // Settled, not all: a refusal must not leave the topics that did open subscribed.
@@ -71,6 +71,7 @@ export async function openMultiplexed(
     expiresAt: options.expiresAt,
     every: runtime.every,
     slot: options.slot,
+    probe: options.probe,
   });
   return new Response(stream, { headers: SSE_HEADERS });
 }

@@ -1,7 +1,8 @@
 import type { Context } from "hono";
 import { authorizePublish, unauthorized } from "../core/auth.js";
 import { HeraldError } from "../core/errors.js";
-import { atEvent, parseBatchBody, partsOf, type BatchEvent, type BatchPart, type PartOutcome } from "../core/publish-batch.js";
+import { atEvent, parseBatchBody, partRefusal, partsOf, type BatchEvent, type BatchPart, type PartOutcome } from "../core/publish-batch.js";
+import { rateLimited } from "../core/rate-limits.js";
 import type { PublishResult } from "../core/topic-channel.js";
 import type { Runtime } from "./app.js";
 import { readBody } from "./read-body.js";
@@ -27,6 +28,10 @@ export async function publishBatch(c: Context, runtime: Runtime): Promise<Respon
   batch.forEach((event, index) => atEvent(index, () => authorizePublish(grants, event.topic)));
   if (limitPublisher) await limitPublisher(await publisherKey(grants.subject, token), batch.length);
   const parts = partsOf(batch);
+  // Refused here, whole, rather than by one topic's object after others stored theirs: no resend could pass.
+  const { rate, burst } = config.topicPublishRate;
+  const tooMany = rate > 0 ? parts.find((part) => part.inputs.length > burst) : undefined;
+  if (tooMany) throw partRefusal(tooMany, rateLimited(`topic ${tooMany.topic}`, Infinity, tooMany.inputs.length));
   return answer(batch, parts, await hub.publishBatch(parts));
 }
 
@@ -52,7 +57,9 @@ function answer(batch: BatchEvent[], parts: BatchPart[], outcomes: PartOutcome[]
   }
   if (!outcomes.some((outcome) => outcome.ok)) throw failed.error;
   const { error } = failed;
-  const message = `${error.message}; the events of other topics were stored (see events): send the batch again with the same idempotencyKeys to complete it`;
+  // Worth resending only for a refusal that time can lift: a rate, an object out of reach.
+  const resend = error.status === 429 || error.status >= 500 ? ": send the batch again with the same idempotencyKeys to complete it" : "";
+  const message = `${error.message}; the events of other topics were stored (see events)${resend}`;
   return Response.json({ error: error.code, message, events: entries }, { status: error.status, headers: error.headers });
 }
 

@@ -68,7 +68,15 @@ export class NodeHub implements Hub {
           throw error instanceof HeraldError ? partRefusal(part, error) : error;
         }
       });
-      return publishes.map((publish) => publish());
+      try {
+        return publishes.map((publish) => publish());
+      } catch (error) {
+        // A storage fault after some parts were published: they roll back with
+        // the batch, but their frames are queued and their topics' positions
+        // moved on. Drop every stream (clients resume from the log) and the topics.
+        this.recover(error, "a batch publish failed to store");
+        throw error;
+      }
     });
     return results.map((results) => ({ ok: true, results }));
   }
@@ -173,8 +181,8 @@ export class NodeHub implements Hub {
    * without sending what it holds (clients resume from the log) and forget
    * the topics, and with them their groups' queued frames.
    */
-  private recover(error: unknown): void {
-    console.error("herald: a commit failed; dropping every stream so clients resume from the log", error);
+  private recover(error: unknown, what = "a commit failed"): void {
+    console.error(`herald: ${what}; dropping every stream so clients resume from the log`, error);
     for (const channel of this.channels.values()) channel.abort();
     this.channels.clear();
   }

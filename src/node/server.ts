@@ -55,7 +55,10 @@ export async function startServer(env: RawEnv): Promise<RunningServer> {
     auth: new Authenticator(config),
     every: hub.every,
     limitPublisher: config.publishRate.rate > 0 ? async (publisher, n) => publishers.take(publisher, n, Date.now(), "this publisher") : undefined,
-    admitStream: config.maxStreamsPerUser > 0 || config.maxAnonStreamsPerIp > 0 ? async (rule) => owners.admit(rule) : undefined,
+    streamOwners:
+      config.maxStreamsPerUser > 0 || config.maxAnonStreamsPerIp > 0
+        ? { admit: async (rule) => owners.admit(rule), check: async (rule) => owners.check(rule) }
+        : undefined,
     clientAddress: clientAddressOf(server.trustProxy),
     onRefusal: (error) => {
       refusals.set(error.code, (refusals.get(error.code) ?? 0) + 1);

@@ -27,9 +27,14 @@ describe("a stream owner's object", () => {
     // A stream that never opened (it closes its socket unheld) replaces none.
     const failed = await take(rule);
     failed.ws!.close(1000, "stream failed");
+    // The object answers the close once it has handled it.
+    await eventually(async () => failed.closes.length > 0, 5000, "the object to close the failed socket");
     c.ws!.send(HELD);
     await eventually(async () => a.closes.length > 0, 5000, "the oldest to be closed");
     expect(a.closes).toEqual([REPLACED_CLOSE]);
+    // Only the one: the next oldest, and the socket that never opened, did not count against c.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(b.closes).toEqual([]);
     (await take(rule)).ws!.send(HELD);
     await eventually(async () => b.closes.length > 0, 5000, "the next oldest to be closed");
     expect(b.closes).toEqual([REPLACED_CLOSE]);

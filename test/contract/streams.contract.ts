@@ -72,6 +72,21 @@ export function streamLimitsContract(targetOf: TargetSource): void {
     });
   });
 
+  it("answers a probe (?probe=1, the client's diagnosis) as the stream would be, with a stream that ends after its head, taking no place", async () => {
+    const target = targetOf();
+    const token = await as(target, `probe-${uniqueTopic()}`);
+    const topic = uniqueTopic();
+    const probe = () => subscribeMuxRaw(target, [topic], { token, query: { probe: "1" } });
+    const first = await probe();
+    expect(first.status).toBe(200);
+    // Ends by itself after the head: nothing to cancel.
+    expect(await first.text()).toContain("herald.open");
+    await subscribe(target, topic, { token });
+    await subscribe(target, topic, { token });
+    // At the limit: the probe is refused as the stream would be.
+    await expectTooMany(await probe());
+  });
+
   describe("anonymous streams per address", () => {
     it("holds each address to MAX_ANON_STREAMS_PER_IP streams without a subject; streams with one are the user's", async () => {
       const target = targetOf();
@@ -127,6 +142,20 @@ export function streamReplaceContract(targetOf: TargetSource): void {
       await multi.until(() => multi.ended, 5000, "the replaced stream to end");
       await publishOk(target, four, { data: 3 });
       expect((await third.next()).data).toBe("3");
+    });
+
+    it("lets a probe (?probe=1) replace nothing", async () => {
+      const target = targetOf();
+      const token = await as(target, `henry-${uniqueTopic()}`);
+      const topic = uniqueTopic();
+      const [first, second] = [await subscribe(target, topic, { token }), await subscribe(target, topic, { token })];
+      const probe = await subscribeMuxRaw(target, [topic], { token, query: { probe: "1" } });
+      expect(probe.status).toBe(200);
+      await probe.text();
+      await publishOk(target, topic, { data: 1 });
+      expect((await first.next()).data).toBe("1");
+      expect((await second.next()).data).toBe("1");
+      expect(first.ended).toBe(false);
     });
 
     it("replaces only the same user's streams", async () => {

@@ -39,6 +39,9 @@ describe("stream owners", () => {
     expect(addressKey("2001:db8::1")).toBe("2001:db8:0:0::/64");
     expect(addressKey("[::1]")).toBe("0:0:0:0::/64");
     expect(addressKey("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
+    // A port is not part of the client.
+    expect(addressKey("198.51.100.7:5678")).toBe("198.51.100.7");
+    expect(addressKey("[2001:db8:7:7::1]:443")).toBe("2001:db8:7:7::/64");
   });
 
   it("in one process: refuses past the limit, frees a place on release (once), and ends the oldest when replacing", () => {

@@ -6,6 +6,7 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/core/config.js";
 import { parseCursor } from "../../src/core/cursor.js";
+import { partsOf } from "../../src/core/publish-batch.js";
 import { migratedSqlite } from "../support/migrations.js";
 import type { Runtime } from "../../src/http/app.js";
 import { openMultiplexed } from "../../src/http/multiplex.js";
@@ -80,6 +81,35 @@ async function read(body: ReadableStream<Uint8Array>, log: string[], stop?: (eve
 }
 
 describe("node hub", () => {
+  it("sends nothing of a batch a storage fault stopped halfway, and leaves no hole in the topic's ids", async () => {
+    const sql = migratedSqlite(join(mkdtempSync(join(tmpdir(), "herald-hub-")), "t.db"));
+    let faultOn: string | undefined;
+    const faulty: NodeSql = {
+      ...sql,
+      get inBatch() {
+        return sql.inBatch;
+      },
+      query(statement, ...params) {
+        if (statement.startsWith("INSERT INTO herald_events") && params[0] === faultOn) throw new Error("disk I/O error");
+        return sql.query(statement, ...params);
+      },
+    };
+    const config = parseConfig({ PUBLIC_TOPICS: "*" });
+    const hub = new NodeHub(faulty, config, 1000);
+    const runtime = { config, hub, every: hub.every } as unknown as Runtime;
+    const a = await hub.publish("t", { data: "a" });
+    const stream = read((await openMultiplexed(runtime, ["t"], { positions: new Map([["t", a.id]]) })).body!, []);
+    faultOn = "u";
+    const batch = partsOf([{ topic: "t", data: "b1" }, { topic: "t", data: "b2" }, { topic: "u", data: "x" }]);
+    await expect(hub.publishBatch(batch)).rejects.toThrow("disk I/O error");
+    faultOn = undefined;
+    // Its stream was dropped (the client resumes from the log), before any of t's part reached it.
+    expect((await stream).events.map((e) => e.data)).not.toContain("b1");
+    expect(sql.query<{ data: string }>("SELECT data FROM herald_events ORDER BY seq").map((r) => r.data)).toEqual(["a"]);
+    const c = await hub.publish("t", { data: "c" });
+    expect(c.id).toBe(a.id.replace(/-1$/, "-2"));
+  });
+
   it("starts a multiplexed stream opened in a publish's turn only after that publish commits", async () => {
     const { hub, runtime, log } = hubWithFailingCommit();
     const a = await hub.publish("t", { data: "a" });
