@@ -65,10 +65,14 @@ function grantsOf(payload: JWTPayload): Grants {
   };
 }
 
+/** A sentence for what jose refused, not its internal code (the code stays at the end, for a search). */
 function describe(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return "token expired";
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return "token algorithm not allowed";
   if (error instanceof joseErrors.JWTClaimValidationFailed) return `token claim rejected: ${error.claim}`;
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return "token signature does not verify: it was signed with another secret or key";
+  if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid) return "token is not a well-formed JWT";
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return "no key of JWKS_URL matches the token's key id and algorithm";
   if (error instanceof joseErrors.JOSEError) return `invalid token (${error.code})`;
   throw error;
 }

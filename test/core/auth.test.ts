@@ -56,7 +56,9 @@ describe("Authenticator", () => {
     const token = await sign(Math.floor(Date.now() / 1000) + 60);
     const at = token.lastIndexOf(".") + 5; // inside the signature, clear of its padding bits
     const forged = token.slice(0, at) + (token[at] === "A" ? "B" : "A") + token.slice(at + 1);
-    await expect(auth.verify(forged)).rejects.toMatchObject({ code: "invalid_token" });
-    await expect(auth.verify(forged)).rejects.toMatchObject({ code: "invalid_token" });
+    const refusal = { code: "invalid_token", message: "token signature does not verify: it was signed with another secret or key" };
+    await expect(auth.verify(forged)).rejects.toMatchObject(refusal);
+    await expect(auth.verify(forged)).rejects.toMatchObject(refusal);
+    await expect(auth.verify("not.a.jwt")).rejects.toMatchObject({ code: "invalid_token", message: "token is not a well-formed JWT" });
   });
 });
