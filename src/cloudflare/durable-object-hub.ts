@@ -47,6 +47,10 @@ export class DurableObjectHub implements Hub {
     return unwrap(await reach(() => this.stub(topic).stats(topic)));
   }
 
+  async presence(topic: string) {
+    return unwrap(await reach(() => this.stub(topic).presence(topic)));
+  }
+
   async history(topic: string, query: HistoryQuery) {
     return unwrap(await reach(() => this.stub(topic).history(topic, query)));
   }

@@ -6,6 +6,8 @@ import { sendableCloseCode, STALE_AFTER_BEATS } from "./topic-wire.js";
 export interface SocketAttachment {
   topic: string;
   openedAt: number;
+  /** The stream's token subject, for presence. */
+  subject?: string;
   /** On a relay: the stream's join (relay-wire.ts), and whether its head has come. */
   joinId?: string;
   joined?: boolean;

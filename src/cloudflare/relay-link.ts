@@ -1,7 +1,9 @@
 import type { CloseReason, Sink } from "../core/sink.js";
+import type { PresenceCounts } from "../core/presence.js";
 import type { RelayObject } from "./relay-object.js";
 import { MAX_CALL_BYTES, MAX_ITEM_BYTES, type RelayBatch, type RelayItem } from "./relay-wire.js";
 import type { Flushable, Flushes } from "./topic-socket.js";
+import { reach } from "./rpc.js";
 import { textPieces, wireText } from "./topic-wire.js";
 
 /** What a link tells the tree it belongs to. */
@@ -88,6 +90,11 @@ export class RelayLink implements Sink, Flushable {
   }
 
   /** Asks the relay how many streams it holds (the topic's stats). */
+  /** Who has a stream open on the relay. */
+  presence(): Promise<PresenceCounts> {
+    return reach(() => this.relay().presence(this.topic));
+  }
+
   async count(): Promise<void> {
     this.placedSinceCount = 0;
     try {

@@ -1,12 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { parseConfig } from "../core/config.js";
 import { errorResponse, HeraldError } from "../core/errors.js";
+import { Presence, type PresenceCounts } from "../core/presence.js";
 import type { Env } from "./env.js";
 import { HeldSockets, type SocketAttachment } from "./held-sockets.js";
 import type { RelayBatch } from "./relay-wire.js";
 import { reach, unwrap } from "./rpc.js";
 import type { Flushable, Flushes, TopicSocket } from "./topic-socket.js";
-import { CONNECT_HEADERS, PING, PONG, startOf } from "./topic-wire.js";
+import { CONNECT_HEADERS, PING, PONG, startOf, subjectOf } from "./topic-wire.js";
 
 /** An accepted socket whose head has not come yet. */
 interface Awaiting {
@@ -47,7 +48,7 @@ export class RelayObject extends DurableObject<Env> {
     this.wake(topic);
     const joinId = crypto.randomUUID();
     const pair = new WebSocketPair();
-    const attachment: SocketAttachment = { topic, openedAt: Date.now(), joinId, joined: false };
+    const attachment: SocketAttachment = { topic, openedAt: Date.now(), subject: subjectOf(request.headers), joinId, joined: false };
     const socket = this.held.accept(pair[1], attachment, () => this.forget(joinId, socket));
     this.awaiting.set(joinId, { ws: pair[1], attachment, socket });
     let initialBytes: number;
@@ -73,6 +74,16 @@ export class RelayObject extends DurableObject<Env> {
       else this.start(item.join, item.text, item.more === true);
     }
     return this.count(batch.topic);
+  }
+
+  /** Who has a stream open on this relay, from its sockets' attachments. */
+  async presence(topic: string): Promise<PresenceCounts> {
+    this.wake(topic);
+    const presence = new Presence();
+    for (const ws of this.ctx.getWebSockets()) {
+      if (ws.readyState === WebSocket.OPEN) presence.add((ws.deserializeAttachment() as SocketAttachment | null)?.subject);
+    }
+    return presence.counts();
   }
 
   async count(topic: string): Promise<number> {

@@ -1,6 +1,7 @@
 import type { EdgeConfig } from "../core/config.js";
 import { byteLength } from "../core/sink.js";
 import type { TopicChannel } from "../core/topic-channel.js";
+import type { PresenceCounts } from "../core/presence.js";
 import type { Env } from "./env.js";
 import { RelayLink, type LinkOwner } from "./relay-link.js";
 import { relayName, type JoinOptions } from "./relay-wire.js";
@@ -74,6 +75,11 @@ export class RelayTree implements LinkOwner {
     const link = this.links.get(n) ?? this.open(n);
     link.join(joinId, initial);
     return byteLength(initial);
+  }
+
+  /** Asks every relay who has a stream open on it (presence). */
+  presence(): Promise<PresenceCounts[]> {
+    return Promise.all([...this.links.values()].map((link) => link.presence()));
   }
 
   /** Asks every relay for its count (stats). */

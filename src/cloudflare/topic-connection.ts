@@ -4,7 +4,7 @@ import type { FramesOptions } from "../core/hub.js";
 import type { Env } from "./env.js";
 import { relayName } from "./relay-wire.js";
 import { reach, refusalOf } from "./rpc.js";
-import { CONNECT_HEADERS, PING, PING_SLACK, PONG, setStartHeaders } from "./topic-wire.js";
+import { CONNECT_HEADERS, PING, PING_SLACK, PONG, setStartHeaders, setSubjectHeader } from "./topic-wire.js";
 
 /** How often the Worker's end tells the object it is alive (PING), in ms: a few heartbeats. */
 export type PingEvery = number;
@@ -27,6 +27,7 @@ export async function connectTopic(
 ): Promise<TopicFrames> {
   const headers = new Headers({ upgrade: "websocket", [CONNECT_HEADERS.topic]: topic });
   setStartHeaders(headers, options);
+  setSubjectHeader(headers, options.subject);
   const root = namespaces.TOPICS.get(namespaces.TOPICS.idFromName(topic));
   let response = await reach(() => root.fetch("https://topic.internal/connect", { headers }));
   const relay = response.headers.get(CONNECT_HEADERS.relay);

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { parseConfig, parseEdgeConfig, type Config, type EdgeConfig } from "../core/config.js";
 import { errorResponse, HeraldError } from "../core/errors.js";
 import type { HistoryPage, HistoryQuery } from "../core/event-log.js";
+import { presenceAnswer, type PresenceAnswer } from "../core/presence.js";
 import { applyMigrations, type Sql } from "../core/sql.js";
 import { TopicChannel, type PublishInput, type PublishResult, type TopicStats } from "../core/topic-channel.js";
 import { byteLength, type SinkOptions } from "../core/sink.js";
@@ -14,7 +15,7 @@ import { capture, type RpcResult } from "./rpc.js";
 import { durableObjectSql } from "./sql.js";
 import { SendBatch } from "./send-batch.js";
 import type { TopicSocket } from "./topic-socket.js";
-import { CONNECT_HEADERS, PING, PONG, startOf } from "./topic-wire.js";
+import { CONNECT_HEADERS, PING, PONG, startOf, subjectOf } from "./topic-wire.js";
 
 /**
  * One topic's Durable Object: its log, and a hibernatable WebSocket per
@@ -67,6 +68,14 @@ export class TopicObject extends DurableObject<Env> {
     });
   }
 
+  /** Who is on the topic: its own sockets, and every relay's (asked now). */
+  async presence(topic: string): Promise<RpcResult<PresenceAnswer>> {
+    const opened = capture(() => this.channelOf(topic));
+    if (!opened.ok) return opened;
+    const relays = await this.tree!.presence();
+    return capture(() => presenceAnswer(topic, [opened.value.presenceCounts(), ...relays]));
+  }
+
   async stats(topic: string): Promise<RpcResult<TopicStats>> {
     const opened = capture(() => this.channelOf(topic));
     if (!opened.ok) return opened;
@@ -105,9 +114,10 @@ export class TopicObject extends DurableObject<Env> {
       if (relay !== undefined) return new Response(null, { status: 307, headers: { [CONNECT_HEADERS.relay]: String(relay) } });
       const pair = new WebSocketPair();
       let initialBytes = 0;
-      channel.subscribe({ ...startOf(request.headers), mux: true }, now, (options) => {
+      const subject = subjectOf(request.headers);
+      channel.subscribe({ ...startOf(request.headers), subject, mux: true }, now, (options) => {
         initialBytes = byteLength(options.initial);
-        return this.accept(pair[1], { topic, openedAt: now }, options);
+        return this.accept(pair[1], { topic, openedAt: now, subject }, options);
       });
       return new Response(null, { status: 101, webSocket: pair[0], headers: { [CONNECT_HEADERS.initialBytes]: String(initialBytes) } });
     } catch (error) {
@@ -142,7 +152,9 @@ export class TopicObject extends DurableObject<Env> {
   private channelOf(topic: string): TopicChannel {
     if (this.channel === undefined) {
       const channel = new TopicChannel(topic, this.sql, this.config);
-      for (const [ws, attachment] of this.held.heldBefore(topic)) channel.adopt((onClose) => this.held.track(ws, attachment.openedAt, onClose));
+      for (const [ws, attachment] of this.held.heldBefore(topic)) {
+        channel.adopt((onClose) => this.held.track(ws, attachment.openedAt, onClose), { subject: attachment.subject });
+      }
       this.tree = new RelayTree(this.ctx.storage, this.env, channel, this.edge, this.batch);
       this.channel = channel;
     }

@@ -18,6 +18,8 @@ export const CONNECT_HEADERS = {
   lastEventId: "x-herald-last-event-id",
   since: "x-herald-since",
   last: "x-herald-last",
+  /** The stream's token subject, for presence, percent-encoded (a header carries only Latin-1). */
+  subject: "x-herald-subject",
   /** On a relay's connect: which relay of the topic this is (relay-wire.ts). */
   relay: "x-herald-relay",
   /** On the 101: the bytes of head and replay before live frames (TopicFrames.initialBytes). */
@@ -37,6 +39,15 @@ export function startOf(headers: Headers): StartAt {
     return value === null ? undefined : Number(value);
   };
   return { lastEventId: headers.get(CONNECT_HEADERS.lastEventId) ?? undefined, since: number("since"), last: number("last") };
+}
+
+export function setSubjectHeader(headers: Headers, subject: string | undefined): void {
+  if (subject !== undefined) headers.set(CONNECT_HEADERS.subject, encodeURIComponent(subject));
+}
+
+export function subjectOf(headers: Headers): string | undefined {
+  const value = headers.get(CONNECT_HEADERS.subject);
+  return value === null ? undefined : decodeURIComponent(value);
 }
 
 export const PING = "ping";

@@ -1,11 +1,12 @@
 import type { TopicFrames } from "./browser-stream.js";
 import type { HistoryPage, HistoryQuery, StartAt } from "./event-log.js";
 import type { BatchPart, PartOutcome } from "./publish-batch.js";
+import type { PresenceAnswer } from "./presence.js";
 import type { StreamSlot } from "./stream-owners.js";
 import type { PublishInput, PublishResult, SubscribeOptions, TopicStats } from "./topic-channel.js";
 
-/** Where a topic's frames start: its Last-Event-ID, or `since`, or its `last` n events. */
-export type FramesOptions = StartAt;
+/** Where a topic's frames start (its Last-Event-ID, or `since`, or its `last` n events), and whose stream it is. */
+export type FramesOptions = StartAt & { subject?: string };
 
 /** A browser's stream of one topic: where it starts, when its token expires, and its owner's count. */
 export interface StreamOptions extends SubscribeOptions {
@@ -34,6 +35,8 @@ export interface Hub {
    */
   frames(topic: string, options: FramesOptions): Promise<TopicFrames>;
   stats(topic: string): Promise<TopicStats>;
+  /** Who has a stream open on the topic, on every part of it (on Workers, its relays too). */
+  presence(topic: string): Promise<PresenceAnswer>;
   /** A page of the topic's retained events, only ever what is stored. */
   history(topic: string, query: HistoryQuery): Promise<HistoryPage>;
 }

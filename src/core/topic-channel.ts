@@ -4,6 +4,7 @@ import { HeraldError, type ErrorCode } from "./errors.js";
 import { EventLog, type AppendInput, type AppendResult, type HistoryPage, type HistoryQuery, type StartAt } from "./event-log.js";
 import { Fanout } from "./fanout.js";
 import { FrameCache } from "./frame-cache.js";
+import { Presence, type PresenceCounts } from "./presence.js";
 import { encodeEndNotice, encodeFrame, encodePosition, encodeRetry, PING } from "./sse.js";
 import type { Sql } from "./sql.js";
 import type { CloseReason, Sink, SinkFactory, SinkOptions } from "./sink.js";
@@ -22,6 +23,8 @@ export interface PublishResult {
 }
 
 export interface SubscribeOptions extends StartAt {
+  /** The token's `sub`, for presence; a stream without one counts as anonymous. */
+  subject?: string;
   /** Epoch ms at which the subscriber's token expires. */
   expiresAt?: number;
   /**
@@ -61,6 +64,7 @@ export class TopicChannel {
   /** TOPIC_PUBLISH_RATE: here, the topic's one place, it is exact on both runtimes. */
   private publishes?: TokenBucket;
   private readonly refusals = new Map<ErrorCode, number>();
+  private readonly presence = new Presence();
 
   constructor(
     readonly topic: string,
@@ -118,8 +122,9 @@ export class TopicChannel {
   subscribe(options: SubscribeOptions, now: number, createSink: SinkFactory = (o) => new Subscriber(o)): Sink {
     this.assertRoom();
     const initial = this.open(options, now);
-    return this.adopt((onClose) =>
-      createSink({ initial, maxBufferedBytes: this.config.maxBufferedBytes, expiresAt: options.expiresAt, onClose }),
+    return this.adopt(
+      (onClose) => createSink({ initial, maxBufferedBytes: this.config.maxBufferedBytes, expiresAt: options.expiresAt, onClose }),
+      { subject: options.subject },
     );
   }
 
@@ -164,11 +169,27 @@ export class TopicChannel {
    * Takes a stream that is already open into the fan-out, without a head:
    * on Workers, a socket the topic's object held before it was evicted.
    */
-  adopt<S extends Sink>(createSink: (onClose: SinkOptions["onClose"]) => S): S {
-    const sink = createSink(this.onSinkClose);
+  adopt<S extends Sink>(createSink: (onClose: SinkOptions["onClose"]) => S, stream?: { subject?: string }): S {
+    // A carrier of other streams (a relay's link) is in nobody's presence: its relay counts its own.
+    if (!stream) return this.join(createSink(this.onSinkClose));
+    this.presence.add(stream.subject);
+    return this.join(
+      createSink((closed, reason) => {
+        this.presence.remove(stream.subject);
+        this.onSinkClose(closed, reason);
+      }),
+    );
+  }
+
+  private join<S extends Sink>(sink: S): S {
     this.fanout.add(sink);
     this.counters.streams++;
     return sink;
+  }
+
+  /** Who has a stream open here (presence.ts). */
+  presenceCounts(): PresenceCounts {
+    return this.presence.counts();
   }
 
   private readonly onSinkClose = (closed: Sink, reason: CloseReason): void => {

@@ -56,7 +56,8 @@ async function subscribe(c: Context<Env>, topic: string): Promise<Response> {
   const [lastEventId, query] = [lastEventIdOf(c), startQueryOf(c)];
   // A reconnect (Last-Event-ID) resumes: it must not replay `last` again.
   const start = lastEventId === undefined ? query : {};
-  return holding(await slotFor(c, grants), (slot) => hub.subscribe(topic, { lastEventId, ...start, expiresAt, slot }));
+  const subject = grants?.subject;
+  return holding(await slotFor(c, grants), (slot) => hub.subscribe(topic, { lastEventId, ...start, expiresAt, slot, subject }));
 }
 
 async function multiplexed(c: Context<Env>): Promise<Response> {
@@ -72,7 +73,8 @@ async function multiplexed(c: Context<Env>): Promise<Response> {
     await ownersOf(c, grants, (owners, rule) => owners.check(rule));
     return openMultiplexed(runtime, topics, { positions, start, expiresAt, probe: true });
   }
-  return holding(await slotFor(c, grants), (slot) => openMultiplexed(runtime, topics, { positions, start, expiresAt, slot }));
+  const subject = grants?.subject;
+  return holding(await slotFor(c, grants), (slot) => openMultiplexed(runtime, topics, { positions, start, expiresAt, slot, subject }));
 }
 
 /** Takes a new stream's place in its owner's count, when a limit applies (stream-owners.ts). */
@@ -132,6 +134,14 @@ async function stats(c: Context<Env>, topic: string): Promise<Response> {
   return c.json(await hub.stats(topic));
 }
 
+/** Who is on the topic: for its publishers, as its stats are. */
+async function presence(c: Context<Env>, topic: string): Promise<Response> {
+  const { hub, auth } = c.var.runtime;
+  const token = publisherToken(c);
+  authorizePublish(token === undefined ? undefined : await auth.verify(token), topic);
+  return c.json(await hub.presence(topic));
+}
+
 function corsFor(config: Config): MiddlewareHandler | undefined {
   if (config.corsOrigins.length === 0) return undefined;
   const any = config.corsOrigins.includes("*");
@@ -181,6 +191,12 @@ export function createApp<Bindings extends object>(runtimeOf: (env: Bindings) =>
     const topic = assertTopicName(c.req.param("topic"));
     if (c.req.method !== "GET") throw methodNotAllowed("GET");
     return history(c, topic);
+  });
+
+  app.all("/topics/:topic/presence", (c) => {
+    const topic = assertTopicName(c.req.param("topic"));
+    if (c.req.method !== "GET") throw methodNotAllowed("GET");
+    return presence(c, topic);
   });
 
   app.all("/topics/:topic/stats", (c) => {

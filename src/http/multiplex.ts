@@ -48,14 +48,15 @@ export function cursorOf(c: Context): Positions {
 export async function openMultiplexed(
   runtime: Runtime,
   topics: string[],
-  options: { positions: Positions; start?: Pick<StartAt, "since" | "last">; expiresAt?: number; slot?: StreamSlot; probe?: boolean },
+  options: { positions: Positions; start?: Pick<StartAt, "since" | "last">; expiresAt?: number; slot?: StreamSlot; probe?: boolean; subject?: string },
 ): Promise<Response> {
   const { hub, config } = runtime;
   // Settled, not all: a refusal must not leave the topics that did open subscribed.
   const settled = await Promise.allSettled(
     topics.map((topic) => {
       const lastEventId = options.positions.get(topic);
-      return hub.frames(topic, lastEventId === undefined ? (options.start ?? {}) : { lastEventId });
+      const start = lastEventId === undefined ? (options.start ?? {}) : { lastEventId };
+      return hub.frames(topic, { ...start, subject: options.subject });
     }),
   );
   const failed = settled.find((s) => s.status === "rejected");

@@ -4,6 +4,7 @@ import type { TopicFrames } from "../core/browser-stream.js";
 import { HeraldError } from "../core/errors.js";
 import type { HistoryQuery } from "../core/event-log.js";
 import { FrameReader } from "../core/frame-reader.js";
+import { presenceAnswer } from "../core/presence.js";
 import { partRefusal, type BatchPart, type PartOutcome } from "../core/publish-batch.js";
 import type { SinkOptions } from "../core/sink.js";
 import type { FramesOptions, Hub, StreamOptions } from "../core/hub.js";
@@ -79,6 +80,10 @@ export class NodeHub implements Hub {
       }
     });
     return results.map((results) => ({ ok: true, results }));
+  }
+
+  async presence(topic: string) {
+    return presenceAnswer(topic, [this.channel(topic).presenceCounts()]);
   }
 
   async stats(topic: string) {

@@ -50,6 +50,12 @@ export interface HistoryPage {
   truncated: boolean;
 }
 
+export interface Presence {
+  topic: string;
+  subjects: Array<{ sub: string; streams: number }>;
+  anonymous: number;
+}
+
 export interface TopicStats {
   topic: string;
   subscribers: number;
@@ -124,6 +130,11 @@ export class Herald {
     for (const [name, value] of Object.entries(options)) if (value !== undefined) query.set(name, String(value));
     const search = query.size > 0 ? `?${query}` : "";
     return this.#call("GET", `/topics/${encodeURIComponent(topic)}/events${search}`, {});
+  }
+
+  /** Who has a stream open on the topic: each token subject with its streams, and the anonymous ones. */
+  presence(topic: string): Promise<Presence> {
+    return this.#call("GET", `/topics/${encodeURIComponent(topic)}/presence`, {});
   }
 
   stats(topic: string): Promise<TopicStats> {

@@ -6,6 +6,7 @@ import { refusalsContract } from "./refusals.contract.js";
 import { replayContract } from "./replay.contract.js";
 import { historyContract } from "./history.contract.js";
 import { batchContract } from "./batch.contract.js";
+import { presenceContract } from "./presence.contract.js";
 
 /** Every contract that runs under the standard profile (and the Worker's relayed one). */
 export function standardContracts(target: TargetSource): void {
@@ -13,6 +14,7 @@ export function standardContracts(target: TargetSource): void {
   replayContract(target);
   historyContract(target);
   batchContract(target);
+  presenceContract(target);
   authContract(target);
   refusalsContract(target);
   multiplexContract(target);

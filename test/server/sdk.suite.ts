@@ -53,6 +53,7 @@ export function sdkSuite(name: string, hub: HubUnderTest): void {
       expect((await sdk.history(topic, { after: history.next! })).events.map((e) => e.data)).toEqual(["four"]);
       expect((await sdk.history(topic, { last: 1 })).events.map((e) => e.id)).toEqual([many[2]!.id]);
       expect(await sdk.stats(topic)).toMatchObject({ topic, subscribers: 1, retained: 3, lastId: many[2]!.id });
+      expect(await sdk.presence(`user:${alice}`)).toEqual({ topic: `user:${alice}`, subjects: [{ sub: alice, streams: 1 }], anonymous: 0 });
     });
 
     it("throws the hub's refusals as HeraldError with code, message and status, without retrying them", async () => {
