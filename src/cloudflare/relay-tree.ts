@@ -54,7 +54,8 @@ export class RelayTree implements LinkOwner {
    */
   place(ownStreams: number): number | undefined {
     const { relayAfter, maxRelays } = this.edge;
-    if (maxRelays === 0 || ownStreams < relayAfter) return undefined;
+    // A presence topic's object sees every stream open and close, to announce them exactly.
+    if (maxRelays === 0 || ownStreams < relayAfter || this.channel.announcesPresence) return undefined;
     const room = Math.max(relayAfter, 1);
     const links = [...this.links.values()].sort((a, b) => a.n - b.n);
     let link = links.find((l) => l.streams < room);

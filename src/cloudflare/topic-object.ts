@@ -14,6 +14,7 @@ import type { JoinOptions } from "./relay-wire.js";
 import { capture, type RpcResult } from "./rpc.js";
 import { durableObjectSql } from "./sql.js";
 import { SendBatch } from "./send-batch.js";
+import { WaitingLeaves } from "./waiting-leaves.js";
 import type { TopicSocket } from "./topic-socket.js";
 import { CONNECT_HEADERS, PING, PONG, startOf, subjectOf } from "./topic-wire.js";
 
@@ -35,6 +36,7 @@ export class TopicObject extends DurableObject<Env> {
   private tree?: RelayTree;
   private readonly held: HeldSockets;
   private readonly batch: SendBatch;
+  private readonly leaves: WaitingLeaves;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -46,6 +48,7 @@ export class TopicObject extends DurableObject<Env> {
       console.error("herald: a topic's storage failed; dropping its streams so clients resume from the log", error);
     });
     this.held = new HeldSockets(ctx, this.batch, this.config.heartbeatSeconds * 1000);
+    this.leaves = new WaitingLeaves(ctx.storage);
     applyMigrations(this.sql, MIGRATIONS);
     // Answered by the platform, without waking the object (see topic-wire.ts).
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
@@ -54,7 +57,7 @@ export class TopicObject extends DurableObject<Env> {
   async publish(topic: string, input: PublishInput): Promise<RpcResult<PublishResult>> {
     return capture(() => {
       const channel = this.channelOf(topic);
-      this.held.sweepStale(Date.now());
+      this.sweep();
       return channel.publish(input, Date.now());
     });
   }
@@ -63,7 +66,7 @@ export class TopicObject extends DurableObject<Env> {
   async publishMany(topic: string, inputs: PublishInput[]): Promise<RpcResult<PublishResult[]>> {
     return capture(() => {
       const channel = this.channelOf(topic);
-      this.held.sweepStale(Date.now());
+      this.sweep();
       return channel.prepare(inputs, Date.now())();
     });
   }
@@ -81,7 +84,7 @@ export class TopicObject extends DurableObject<Env> {
     if (!opened.ok) return opened;
     await this.tree!.count();
     return capture(() => {
-      this.held.sweepStale(Date.now());
+      this.sweep();
       const stats = opened.value.stats(Date.now());
       return this.tree!.size > 0 ? { ...stats, relays: this.tree!.size } : stats;
     });
@@ -107,7 +110,7 @@ export class TopicObject extends DurableObject<Env> {
       const topic = header("topic") ?? "";
       const channel = this.channelOf(topic);
       const now = Date.now();
-      this.held.sweepStale(now);
+      this.sweep();
       // Counted here for a relay's stream too: its link counts it from now on (relay-tree.ts).
       channel.assertRoom();
       const relay = this.tree!.place(this.held.size);
@@ -119,6 +122,8 @@ export class TopicObject extends DurableObject<Env> {
         initialBytes = byteLength(options.initial);
         return this.accept(pair[1], { topic, openedAt: now, subject }, options);
       });
+      // A subject back within its grace: its leave is off.
+      this.leaves.keep(channel, now);
       return new Response(null, { status: 101, webSocket: pair[0], headers: { [CONNECT_HEADERS.initialBytes]: String(initialBytes) } });
     } catch (error) {
       if (error instanceof HeraldError) return errorResponse(error);
@@ -132,10 +137,24 @@ export class TopicObject extends DurableObject<Env> {
 
   override webSocketClose(ws: WebSocket, code: number): void {
     this.held.closed(ws, code);
+    this.leaves.keep(this.channel, Date.now());
   }
 
   override webSocketError(ws: WebSocket): void {
     this.held.failed(ws);
+    this.leaves.keep(this.channel, Date.now());
+  }
+
+  /** A presence topic's leave whose grace ran out (waiting-leaves.ts). */
+  override async alarm(): Promise<void> {
+    const topic = this.channel?.topic ?? this.leaves.topic;
+    if (topic !== undefined) this.leaves.keep(this.channelOf(topic), Date.now());
+  }
+
+  /** Closes the sockets whose Worker went silent; a subject's last one may start its leave's grace. */
+  private sweep(): void {
+    this.held.sweepStale(Date.now());
+    this.leaves.keep(this.channel, Date.now());
   }
 
   private accept(ws: WebSocket, attachment: SocketAttachment, { initial, onClose }: SinkOptions): TopicSocket {
@@ -152,9 +171,11 @@ export class TopicObject extends DurableObject<Env> {
   private channelOf(topic: string): TopicChannel {
     if (this.channel === undefined) {
       const channel = new TopicChannel(topic, this.sql, this.config);
+      // Streams already announced: taken back quietly, with the leaves that were waiting.
       for (const [ws, attachment] of this.held.heldBefore(topic)) {
-        channel.adopt((onClose) => this.held.track(ws, attachment.openedAt, onClose), { subject: attachment.subject });
+        channel.adopt((onClose) => this.held.track(ws, attachment.openedAt, onClose), { subject: attachment.subject, quietly: true });
       }
+      this.leaves.restore(channel);
       this.tree = new RelayTree(this.ctx.storage, this.env, channel, this.edge, this.batch);
       this.channel = channel;
     }

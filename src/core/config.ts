@@ -39,6 +39,10 @@ export interface Config {
   streamsPerUserPolicy: StreamsPolicy;
   /** Open streams without a subject per client address (IPv6: per /64); 0: no limit. */
   maxAnonStreamsPerIp: number;
+  /** Topics whose subjects' first stream and last stream are announced (herald.join, herald.leave). */
+  presenceTopics: string[];
+  /** A subject's leave is announced only if it has not come back within this many seconds. */
+  presenceGraceSeconds: number;
 }
 
 export type RawEnv = Record<string, unknown>;
@@ -122,6 +126,8 @@ export function parseConfig(env: RawEnv): Config {
     maxStreamsPerUser: integer(env, "MAX_STREAMS_PER_USER", 0, 0, 1_000_000),
     streamsPerUserPolicy: choice(env, "STREAMS_PER_USER_POLICY", ["refuse", "replace"] as const),
     maxAnonStreamsPerIp: integer(env, "MAX_ANON_STREAMS_PER_IP", 0, 0, 1_000_000),
+    presenceTopics: list(env, "PRESENCE_TOPICS"),
+    presenceGraceSeconds: integer(env, "PRESENCE_GRACE_SECONDS", 10, 0, 3600),
   };
 }
 

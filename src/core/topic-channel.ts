@@ -4,7 +4,8 @@ import { HeraldError, type ErrorCode } from "./errors.js";
 import { EventLog, type AppendInput, type AppendResult, type HistoryPage, type HistoryQuery, type StartAt } from "./event-log.js";
 import { Fanout } from "./fanout.js";
 import { FrameCache } from "./frame-cache.js";
-import { Presence, type PresenceCounts } from "./presence.js";
+import { Presence, type PresenceCounts, type PresenceNotice } from "./presence.js";
+import { anyMatches } from "./topic.js";
 import { encodeEndNotice, encodeFrame, encodePosition, encodeRetry, PING } from "./sse.js";
 import type { Sql } from "./sql.js";
 import type { CloseReason, Sink, SinkFactory, SinkOptions } from "./sink.js";
@@ -64,7 +65,9 @@ export class TopicChannel {
   /** TOPIC_PUBLISH_RATE: here, the topic's one place, it is exact on both runtimes. */
   private publishes?: TokenBucket;
   private readonly refusals = new Map<ErrorCode, number>();
-  private readonly presence = new Presence();
+  private readonly presence: Presence;
+  /** PRESENCE_TOPICS: this topic announces its subjects' joins and leaves. */
+  readonly announcesPresence: boolean;
 
   constructor(
     readonly topic: string,
@@ -73,6 +76,20 @@ export class TopicChannel {
     private readonly counters = new Counters(),
   ) {
     this.log = new EventLog(sql, topic, { limit: config.historyLimit, ttlSeconds: config.historyTtlSeconds });
+    this.announcesPresence = anyMatches(config.presenceTopics, topic);
+    const notices = { graceMs: config.presenceGraceSeconds * 1000, announce: (notice: PresenceNotice, subject: string) => this.announce(notice, subject) };
+    this.presence = new Presence(this.announcesPresence ? notices : undefined);
+  }
+
+  /**
+   * A join or leave is an event of the topic, stored and sent like any
+   * other (so a late joiner rebuilds the list from the log), and never held
+   * to the topic's publish rate.
+   */
+  private announce(notice: PresenceNotice, subject: string): void {
+    const input = { event: notice, data: JSON.stringify({ topic: this.topic, sub: subject }) };
+    const now = Date.now();
+    this.published(input, this.log.appendAll([input], now)[0]!);
   }
 
   get subscribers(): number {
@@ -169,16 +186,18 @@ export class TopicChannel {
    * Takes a stream that is already open into the fan-out, without a head:
    * on Workers, a socket the topic's object held before it was evicted.
    */
-  adopt<S extends Sink>(createSink: (onClose: SinkOptions["onClose"]) => S, stream?: { subject?: string }): S {
+  adopt<S extends Sink>(createSink: (onClose: SinkOptions["onClose"]) => S, stream?: { subject?: string; quietly?: boolean }): S {
     // A carrier of other streams (a relay's link) is in nobody's presence: its relay counts its own.
     if (!stream) return this.join(createSink(this.onSinkClose));
-    this.presence.add(stream.subject);
-    return this.join(
+    const sink = this.join(
       createSink((closed, reason) => {
-        this.presence.remove(stream.subject);
+        this.presence.remove(stream.subject, Date.now());
         this.onSinkClose(closed, reason);
       }),
     );
+    // Once the stream is in the fan-out, so that it gets its own join too.
+    this.presence.add(stream.subject, stream.quietly);
+    return sink;
   }
 
   private join<S extends Sink>(sink: S): S {
@@ -190,6 +209,25 @@ export class TopicChannel {
   /** Who has a stream open here (presence.ts). */
   presenceCounts(): PresenceCounts {
     return this.presence.counts();
+  }
+
+  /** Announces the leaves now due; answers when the next is (undefined: none waits). */
+  presenceDue(now: number): number | undefined {
+    return this.presence.due(now);
+  }
+
+  /** Leaves waiting for their grace, by subject (kept through a restart on Workers). */
+  get leavesWaiting(): Record<string, number> {
+    return this.presence.waiting;
+  }
+
+  restoreLeaves(waiting: Record<string, number>): void {
+    this.presence.restore(waiting);
+  }
+
+  /** Nothing open and nothing to announce: the runtime may forget the topic. */
+  get idle(): boolean {
+    return this.fanout.size === 0 && Object.keys(this.presence.waiting).length === 0;
   }
 
   private readonly onSinkClose = (closed: Sink, reason: CloseReason): void => {
@@ -210,6 +248,7 @@ export class TopicChannel {
 
   /** Heartbeats and token expiry; the runtime calls it about once a second. */
   tick(now: number): void {
+    this.presence.due(now);
     this.fanout.expire(now, () => encodeEndNotice("herald.expired", [this.topic], false));
     // The first tick with streams only starts the clock: they have just
     // opened and sent their position, so a ping now would be one more write

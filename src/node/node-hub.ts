@@ -159,7 +159,7 @@ export class NodeHub implements Hub {
     }
     for (const [topic, channel] of this.channels) {
       channel.tick(now);
-      if (channel.subscribers === 0) this.channels.delete(topic);
+      if (channel.idle) this.channels.delete(topic);
     }
   }
 

@@ -3,7 +3,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { TopicObject } from "../../src/cloudflare/topic-object.js";
 import { CONNECT_HEADERS, STALE_AFTER_BEATS } from "../../src/cloudflare/topic-wire.js";
-import { eventually, publishOk, sleep, statsOf, subscribe, subscribeMux, uniqueTopic } from "../contract/harness.js";
+import { eventually, publishOk, sleep, statsOf, subscribe, subscribeMux, tokenFor, uniqueTopic } from "../contract/harness.js";
+import { pageOf } from "../contract/history.contract.js";
 import { workerTarget } from "./target.js";
 import { timerWatch } from "./timer-watch.js";
 
@@ -19,6 +20,22 @@ const stubOf = (topic: string) => topics.get(topics.idFromName(topic));
 const HEARTBEAT_MS = Number((env as unknown as Record<string, string>).HEARTBEAT_SECONDS) * 1000;
 
 describe("the topic's Durable Object", () => {
+  it("announces a presence topic's leave though it was evicted in the grace (the leave is stored, its alarm wakes it), and joins no one twice", async () => {
+    const topic = `room:${uniqueTopic()}`;
+    const watcher = await subscribe(target, topic);
+    const alice = await subscribe(target, topic, { token: await tokenFor(target, { subscribe: ["*"] }, { sub: `alice-${topic}` }) });
+    expect((await watcher.next()).event).toBe("herald.join");
+    // Woken with alice's stream still open: taken back quietly, no second join.
+    await evictDurableObject(stubOf(topic));
+    await publishOk(target, topic, { data: "after" });
+    expect((await watcher.next()).data).toBe("after");
+    await alice.close();
+    await sleep(200);
+    await evictDurableObject(stubOf(topic));
+    expect(await watcher.next(10_000)).toMatchObject({ event: "herald.leave", data: JSON.stringify({ topic, sub: `alice-${topic}` }) });
+    expect((await pageOf(target, topic)).events.map((e) => e.event)).toEqual(["herald.join", "message", "herald.leave"]);
+  });
+
   it("leaves memory with streams open, and its next publish reaches every stream once, with no reconnect", async () => {
     const topic = uniqueTopic();
     const other = uniqueTopic();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { eventually, subscribe, subscribeMux, tokenFor, uniqueTopic, type Target, type TargetSource } from "./harness.js";
+import { pageOf } from "./history.contract.js";
 
 interface PresenceBody {
   topic: string;
@@ -49,6 +50,40 @@ export function presenceContract(targetOf: TargetSource): void {
         { sub: alice, streams: 1 },
         { sub: bob, streams: 1 },
       ]);
+    });
+
+    it("announces a subject's first stream and its last on a PRESENCE_TOPICS topic, the leave only after its grace", async () => {
+      const target = targetOf();
+      const topic = `room:${uniqueTopic()}`;
+      const alice = `alice-${topic}`;
+      const as = () => tokenFor(target, { subscribe: ["*"] }, { sub: alice });
+      // A token without a subject: the watcher is on the topic, and announces nothing itself.
+      const watcher = await subscribe(target, topic);
+      const first = await subscribe(target, topic, { token: await as() });
+      const joined = await watcher.next();
+      expect(joined).toMatchObject({ event: "herald.join", data: JSON.stringify({ topic, sub: alice }), id: expect.any(String) });
+      // The joining stream gets its own join: it is an event of the topic like any other.
+      expect(await first.next()).toMatchObject({ event: "herald.join", id: joined.id });
+      const second = await subscribeMux(target, [topic], { token: await as() });
+      await first.close();
+      await second.close();
+      // Back within the grace (a reconnect): neither a leave nor a join.
+      const back = await subscribe(target, topic, { token: await as() });
+      await watcher.expectQuiet(1500);
+      await back.close();
+      expect(await watcher.next(5000)).toMatchObject({ event: "herald.leave", data: JSON.stringify({ topic, sub: alice }) });
+      // In the log, with ids: a late joiner rebuilds the list from the history.
+      expect((await pageOf(target, topic)).events.map((e) => e.event)).toEqual(["herald.join", "herald.leave"]);
+    });
+
+    it("announces nothing on a topic outside PRESENCE_TOPICS", async () => {
+      const target = targetOf();
+      const topic = uniqueTopic();
+      const watcher = await subscribe(target, topic);
+      const alice = await subscribe(target, topic, { token: await tokenFor(target, { subscribe: ["*"] }, { sub: `alice-${topic}` }) });
+      await alice.close();
+      await watcher.expectQuiet(1500);
+      expect((await pageOf(target, topic)).events).toEqual([]);
     });
 
     it("needs publish rights, as stats do", async () => {

@@ -9,6 +9,9 @@ export const TEST_SECRET = "test-secret-that-is-at-least-32-bytes-long";
 const standard = {
   JWT_SECRET: TEST_SECRET,
   PUBLIC_TOPICS: "public:*,news",
+  // Joins and leaves announced on room:* topics, a leave after one second away.
+  PRESENCE_TOPICS: "room:*",
+  PRESENCE_GRACE_SECONDS: "1",
   HEARTBEAT_SECONDS: "1",
   CORS_ORIGINS: "https://app.example",
   JWT_ISSUER: "",

@@ -27,6 +27,8 @@ describe("config", () => {
       maxStreamsPerUser: 0,
       streamsPerUserPolicy: "refuse",
       maxAnonStreamsPerIp: 0,
+      presenceTopics: [],
+      presenceGraceSeconds: 10,
     });
     expect(parseEdgeConfig({})).toEqual({ relayAfter: 1000, maxRelays: 100 });
     expect(parseServerConfig({})).toMatchObject({ trustProxy: false });
