@@ -15,7 +15,7 @@ const keys = await makeTestKeys();
 await buildDemo();
 const JWKS_URL = `https://idp.test${JWKS_PATH}`;
 /** The Worker's own files' tests, run once, with the standard profile. */
-const UNIT_TESTS = ["rpc", "topic-object", "topic-socket", "durable-object-hub", "overload", "client-abort"].map((name) => `test/cloudflare/${name}.test.ts`);
+const UNIT_TESTS = ["rpc", "topic-object", "topic-socket", "durable-object-hub", "overload", "client-abort", "server-sdk"].map((name) => `test/cloudflare/${name}.test.ts`);
 
 /** A small tree for the relay tests: 3 streams on the topic's object, then relays of 3, up to 4 of them. */
 const RELAY_TREE = { RELAY_AFTER: "3", MAX_RELAYS: "4", HISTORY_LIMIT: "60" };
