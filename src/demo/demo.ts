@@ -11,8 +11,11 @@ import { TopicsEditor } from "./topics-editor.js";
  * `#token=...&topics=a,b&tokenUrl=...&events=update,other`.
  */
 const settings = new URLSearchParams(location.hash.slice(1));
+// Read once: the token must not stay in the address bar (or in the history, a screenshot, a shared link).
+if (location.hash !== "") history.replaceState(null, "", location.pathname + location.search);
 const hub = location.origin;
-const tokenField = byId<HTMLTextAreaElement>("token");
+/** A password field: the token is a credential, not text to show. */
+const tokenField = byId<HTMLInputElement>("token");
 const tokenUrlField = byId<HTMLInputElement>("token-url");
 const namesField = byId<HTMLInputElement>("event-names");
 const errorBox = byId("error");
@@ -21,13 +24,16 @@ const feed = new Feed();
 tokenField.value = settings.get("token") ?? "";
 tokenUrlField.value = settings.get("tokenUrl") ?? "";
 if (tokenUrlField.value !== "") byId<HTMLDetailsElement>("more").open = true;
-namesField.value = settings.get("events") ?? namesField.value;
+// An empty `events=` would leave only unnamed events listened for while the page says "open".
+namesField.value = settings.get("events") || namesField.value;
 
 let client: HeraldClient | undefined;
 let gaps = 0;
 
+const linkTopics = (settings.get("topics") ?? "").split(",").map((t) => t.trim()).filter(Boolean);
+if (settings.has("topics") && linkTopics.length === 0) feed.notice("", "the link names no topics: showing demo");
 const topics = new TopicsEditor(
-  (settings.get("topics") ?? "demo").split(",").map((t) => t.trim()).filter(Boolean),
+  linkTopics.length > 0 ? linkTopics : ["demo"],
   (next) => {
     if (client && client.state !== "closed") client.setTopics(next);
   },
@@ -57,9 +63,19 @@ function start(): void {
     feed.gap(gap);
     renderStatus();
   });
+  // A drop and its resume are shown in the list, between the events they come between.
+  let phase: "new" | "open" | "dropped" = "new";
   current.onState(() => {
     if (current !== client) return;
-    if (current.state === "open") showMessage(undefined);
+    if (current.state === "connecting" && phase === "open") {
+      phase = "dropped";
+      feed.notice("", "connection lost: resuming from the last event");
+    }
+    if (current.state === "open") {
+      if (phase === "dropped") feed.notice("", "resumed: what was missed follows, none twice");
+      phase = "open";
+      showMessage(undefined);
+    }
     renderStatus();
   });
   current.onError((error) => {

@@ -5,7 +5,7 @@ import type { TokenSource } from "../client/index.js";
  * given (that is what lets the client refresh it), else the pasted one.
  * A fetched token is written into the token field, so publishing uses it too.
  */
-export function tokenSource(tokenField: HTMLTextAreaElement, urlField: HTMLInputElement): TokenSource | undefined {
+export function tokenSource(tokenField: HTMLInputElement, urlField: HTMLInputElement): TokenSource | undefined {
   const url = urlField.value.trim();
   if (url !== "") {
     return async () => {

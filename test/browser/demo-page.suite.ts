@@ -41,6 +41,18 @@ export function demoPageSuite(name: string, hubOf: () => string): void {
       expect(await page.page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(375);
     });
 
+    it("reads a link's settings once: the token leaves the address bar and is masked; empty topics= and events= fall back to the defaults", async () => {
+      const page = await openPage({ token: await pageToken(), topics: "", events: "" });
+      await page.waitForState("open");
+      expect(page.page.url()).not.toContain("token");
+      expect(await page.page.locator("#token").getAttribute("type")).toBe("password");
+      await page.page.locator('#events li.notice[data-event="the link names no topics: showing demo"]').waitFor();
+      // The default topic, and the default event names: a named event shows.
+      const marker = uniqueTopic("marker");
+      await publishTo(hubOf(), "demo", marker);
+      expect(await page.waitForData("demo", 1)).toEqual([marker]);
+    });
+
     it("refreshes an expiring token through the token URL without the user doing anything", async () => {
       const tokens = await new TokenServer({ subscribe: ["*"], publish: ["*"] }, 3).start();
       cleanups.push(() => tokens.stop());

@@ -46,6 +46,9 @@ describe("demo page in Chromium, node entry restarting", () => {
 
     expect(await page.waitForData(topic, 5, 20_000)).toEqual(["1", "2", "3", "4", "5"]);
     await page.waitForState("open");
+    // The drop and the resume are in the list, between the events they came between.
+    await page.page.locator('#events li.notice[data-event="connection lost: resuming from the last event"]').waitFor();
+    await page.page.locator('#events li.notice[data-event="resumed: what was missed follows, none twice"]').waitFor();
     await publishTo(hub.url, topic, 6);
     expect(await page.waitForData(topic, 6)).toEqual(["1", "2", "3", "4", "5", "6"]);
     expect(await page.reconnects()).toBeGreaterThanOrEqual(1);
