@@ -42,7 +42,8 @@ describe("Authenticator", () => {
 
   it("remembers a verified token only until it expires", async () => {
     const auth = new Authenticator(parseConfig({ JWT_SECRET: secret, JWT_CLOCK_TOLERANCE_SECONDS: "0" }));
-    const exp = Math.floor(Date.now() / 1000) + 1;
+    // Two seconds ahead, not one: a token signed at x.999 s with exp x+1 would already have expired here.
+    const exp = Math.floor(Date.now() / 1000) + 2;
     const token = await sign(exp, { herald: { publish: ["a"] } });
     const first = await auth.verify(token);
     expect(first).toMatchObject({ publish: ["a"], expiresAt: exp * 1000 });
