@@ -3,7 +3,7 @@ import type { Env } from "./env.js";
 import { reach, refusalOf } from "./rpc.js";
 import { HELD, OWNER_HEADERS, REPLACED_CLOSE, ruleHeaders } from "./stream-owner-wire.js";
 import type { PingEvery } from "./topic-connection.js";
-import { PING, PING_SLACK } from "./topic-wire.js";
+import { PING, PingClock } from "./topic-wire.js";
 
 /**
  * Takes a new stream's place in its owner's count on Workers: a WebSocket to
@@ -35,13 +35,14 @@ class OwnerSocket implements StreamSlot {
   private end?: (replaced: boolean) => void;
   private endedBy?: boolean;
   private released = false;
-  private pingedAt = Date.now();
+  private readonly pings: PingClock;
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly pingEvery: PingEvery,
+    pingEvery: PingEvery,
     private readonly replacing: boolean,
   ) {
+    this.pings = new PingClock(pingEvery);
     ws.accept();
     ws.addEventListener("close", ({ code }) => this.lost(code === REPLACED_CLOSE));
     ws.addEventListener("error", () => this.lost(false));
@@ -55,9 +56,7 @@ class OwnerSocket implements StreamSlot {
   }
 
   beat(): void {
-    if (this.released || Date.now() - this.pingedAt < this.pingEvery * PING_SLACK) return;
-    this.pingedAt = Date.now();
-    this.send(PING);
+    if (!this.released && this.pings.due()) this.send(PING);
   }
 
   release(): void {

@@ -4,7 +4,7 @@ import type { FramesOptions } from "../core/hub.js";
 import type { Env } from "./env.js";
 import { relayName } from "./relay-wire.js";
 import { reach, refusalOf } from "./rpc.js";
-import { CONNECT_HEADERS, PING, PING_SLACK, PONG, setStartHeaders, setSubjectHeader } from "./topic-wire.js";
+import { CONNECT_HEADERS, PING, PingClock, PONG, setStartHeaders, setSubjectHeader } from "./topic-wire.js";
 
 /** How often the Worker's end tells the object it is alive (PING), in ms: a few heartbeats. */
 export type PingEvery = number;
@@ -53,13 +53,14 @@ class SocketFrames implements TopicFrames {
   private onChunk?: (frames: Uint8Array) => void;
   private onEnd?: () => void;
   private ended = false;
-  private pingedAt = Date.now();
+  private readonly pings: PingClock;
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly pingEvery: PingEvery,
+    pingEvery: PingEvery,
     readonly initialBytes: number,
   ) {
+    this.pings = new PingClock(pingEvery);
     ws.accept();
     ws.binaryType = "arraybuffer";
     ws.addEventListener("message", ({ data }) => this.receive(data));
@@ -89,10 +90,9 @@ class SocketFrames implements TopicFrames {
     this.ping();
   }
 
-  /** A PING if one is due (see PING_SLACK). */
+  /** A PING if one is due. */
   private ping(): void {
-    if (this.ended || Date.now() - this.pingedAt < this.pingEvery * PING_SLACK) return;
-    this.pingedAt = Date.now();
+    if (this.ended || !this.pings.due()) return;
     try {
       this.ws.send(PING);
     } catch {

@@ -61,7 +61,22 @@ export const PONG = "pong";
 export const PING_EVERY_BEATS = 4;
 
 /** A ping due after n heartbeats goes at the n-th, even if that one fires a little early. */
-export const PING_SLACK = 0.9;
+const PING_SLACK = 0.9;
+
+/** When the Worker's end of a socket (to a topic, a relay, an owner) pings next: every `everyMs`. */
+export class PingClock {
+  private pingedAt = Date.now();
+
+  constructor(private readonly everyMs: number) {}
+
+  /** True, and counts from now, if a ping is due. */
+  due(): boolean {
+    const now = Date.now();
+    if (now - this.pingedAt < this.everyMs * PING_SLACK) return false;
+    this.pingedAt = now;
+    return true;
+  }
+}
 
 /**
  * A socket whose Worker sent no PING for this many heartbeats (three pings

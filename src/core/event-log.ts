@@ -192,11 +192,8 @@ export class EventLog {
 
   /** A page of the retained events, oldest first (see HistoryQuery). */
   page({ after, last, limit }: HistoryQuery, now: number): HistoryPage {
-    this.trimExpired(now);
-    const oldest = this.oldestSeq();
-    const { lastSeq } = this.state();
-    const from: Resume =
-      after !== undefined || last ? this.resume({ lastEventId: after, last }, now) : { startSeq: (oldest ?? lastSeq + 1) - 1, endSeq: lastSeq };
+    // resume() sweeps expired events itself, as before a replay.
+    const from = after !== undefined || last ? this.resume({ lastEventId: after, last }, now) : this.fromOldest(now);
     const to = Math.min(from.endSeq, from.startSeq + limit);
     const rows = this.sql.query<{ seq: number; event: string | null; data: string; created_at: number }>(
       "SELECT seq, event, data, created_at FROM herald_events WHERE topic = ? AND seq > ? AND seq <= ? ORDER BY seq",
@@ -206,6 +203,13 @@ export class EventLog {
     );
     const events = rows.map((row) => ({ id: this.idOf(row.seq), event: row.event ?? "message", data: row.data, time: row.created_at }));
     return { events, next: to < from.endSeq ? this.idOf(to) : null, truncated: from.gap !== undefined };
+  }
+
+  /** Everything retained, from the oldest event. */
+  private fromOldest(now: number): Resume {
+    this.trimExpired(now);
+    const { lastSeq } = this.state();
+    return { startSeq: (this.oldestSeq() ?? lastSeq + 1) - 1, endSeq: lastSeq };
   }
 
   /** The retained events from seq `from` through `to`, in order. */

@@ -127,19 +127,12 @@ async function history(c: Context<Env>, topic: string): Promise<Response> {
   return c.json({ topic, ...(await hub.history(topic, query)) });
 }
 
-async function stats(c: Context<Env>, topic: string): Promise<Response> {
+/** A topic's stats or presence: for its publishers. */
+async function forPublishers(c: Context<Env>, topic: string, read: (hub: Hub) => Promise<object>): Promise<Response> {
   const { hub, auth } = c.var.runtime;
   const token = publisherToken(c);
   authorizePublish(token === undefined ? undefined : await auth.verify(token), topic);
-  return c.json(await hub.stats(topic));
-}
-
-/** Who is on the topic: for its publishers, as its stats are. */
-async function presence(c: Context<Env>, topic: string): Promise<Response> {
-  const { hub, auth } = c.var.runtime;
-  const token = publisherToken(c);
-  authorizePublish(token === undefined ? undefined : await auth.verify(token), topic);
-  return c.json(await hub.presence(topic));
+  return c.json(await read(hub));
 }
 
 function corsFor(config: Config): MiddlewareHandler | undefined {
@@ -187,23 +180,16 @@ export function createApp<Bindings extends object>(runtimeOf: (env: Bindings) =>
     return multiplexed(c);
   });
 
-  app.all("/topics/:topic/events", (c) => {
-    const topic = assertTopicName(c.req.param("topic"));
-    if (c.req.method !== "GET") throw methodNotAllowed("GET");
-    return history(c, topic);
-  });
-
-  app.all("/topics/:topic/presence", (c) => {
-    const topic = assertTopicName(c.req.param("topic"));
-    if (c.req.method !== "GET") throw methodNotAllowed("GET");
-    return presence(c, topic);
-  });
-
-  app.all("/topics/:topic/stats", (c) => {
-    const topic = assertTopicName(c.req.param("topic"));
-    if (c.req.method !== "GET") throw methodNotAllowed("GET");
-    return stats(c, topic);
-  });
+  // A topic's reads beside its stream: GET only.
+  const topicRead = (path: string, read: (c: Context<Env>, topic: string) => Promise<Response>) =>
+    app.all(`/topics/:topic/${path}`, (c) => {
+      const topic = assertTopicName(c.req.param("topic"));
+      if (c.req.method !== "GET") throw methodNotAllowed("GET");
+      return read(c, topic);
+    });
+  topicRead("events", history);
+  topicRead("presence", (c, topic) => forPublishers(c, topic, (hub) => hub.presence(topic)));
+  topicRead("stats", (c, topic) => forPublishers(c, topic, (hub) => hub.stats(topic)));
 
   app.all("/topics/:topic", (c) => {
     const topic = assertTopicName(c.req.param("topic"));
